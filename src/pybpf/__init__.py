@@ -1,0 +1,70 @@
+"""pybpf: the eBPF toolkit for Python.
+
+Imports stay lazy so that ``import pybpf`` costs almost nothing: a tool that only needs the
+disassembler should not pay for BTF or ELF parsing machinery.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AssemblerError,
+    BTFError,
+    CompileError,
+    ELFError,
+    Error,
+    InvalidInstruction,
+    NotSupported,
+    ParseError,
+    ToolNotFound,
+)
+
+__version__ = "0.1.0"
+
+# Public names resolved on first use: name -> (module, attribute).
+_LAZY = {
+    "Instruction": ("pybpf.isa", "Instruction"),
+    "BTF": ("pybpf.btf", "BTF"),
+    "ObjectSpec": ("pybpf.spec", "ObjectSpec"),
+    "ProgramSpec": ("pybpf.spec", "ProgramSpec"),
+    "MapSpec": ("pybpf.spec", "MapSpec"),
+    "build": ("pybpf.cc", "build"),
+}
+
+if TYPE_CHECKING:
+    from .btf import BTF
+    from .cc import build
+    from .isa import Instruction
+    from .spec import MapSpec, ObjectSpec, ProgramSpec
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'pybpf' has no attribute {name!r}") from None
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "BTF",
+    "AssemblerError",
+    "BTFError",
+    "CompileError",
+    "ELFError",
+    "Error",
+    "Instruction",
+    "InvalidInstruction",
+    "MapSpec",
+    "NotSupported",
+    "ObjectSpec",
+    "ParseError",
+    "ProgramSpec",
+    "ToolNotFound",
+    "build",
+]

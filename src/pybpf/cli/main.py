@@ -1,0 +1,72 @@
+"""Entry point of the ``pybpf`` command.
+
+Subcommands live in their own modules (``build_cmd``, ``disasm_cmd``, ``btf_cmd``, ...) and are
+imported only when invoked, so ``pybpf --help`` stays fast and a broken optional part cannot stop
+the others from working.  Every :class:`pybpf.Error` becomes a one-line message and exit code 1:
+users get a reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from ..errors import Error
+
+# command name -> (module under pybpf.cli, attribute holding the click command, short help)
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "build": ("build_cmd", "build", "Compile a *.bpf.c file into a BPF object."),
+    "disasm": ("disasm_cmd", "disasm", "Disassemble the programs of a BPF object."),
+    "asm": ("asm_cmd", "asm", "Assemble BPF assembly text into raw instructions."),
+    "btf": ("btf_cmd", "btf", "Inspect and dump BTF type information."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when that subcommand runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = SUBCOMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attr, _ = entry
+        module = importlib.import_module(f"{__package__}.{module_name}")
+        command: click.Command = getattr(module, attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUBCOMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pybpf")
+def cli() -> None:
+    """pybpf: build, load, trace, test and inspect eBPF programs from Python."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="pybpf", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Error as exc:
+        click.echo(f"pybpf: error: {exc}", err=True)
+        sys.exit(1)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
