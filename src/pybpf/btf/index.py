@@ -1,0 +1,89 @@
+"""On-disk cache of the type-offset index of large BTF blobs.
+
+Scanning the 150k records of the kernel's BTF costs tens of milliseconds in Python; the index it
+produces (where each record starts, and its name offset) depends only on the bytes, so it is kept in
+``~/.cache/pybpf/btf`` under a hash of the blob.  A damaged or foreign cache file is ignored and
+rewritten: the cache can only make opening faster, never change what is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import sys
+from array import array
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .spec import BTF
+
+#: Blobs smaller than this are scanned every time: hashing and file I/O would cost more.
+MIN_CACHED_SIZE = 256 * 1024
+_MAGIC = b"PYBPFIX1"
+_HEAD = struct.Struct("<8sQQ")
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "pybpf" / "btf"
+
+
+def _key(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest() + ("le" if sys.byteorder == "little" else "be")
+
+
+def _load(path: Path, data_len: int) -> tuple[array[int], array[int]] | None:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if len(raw) < _HEAD.size:
+        return None
+    magic, size, count = _HEAD.unpack_from(raw)
+    if magic != _MAGIC or size != data_len or len(raw) != _HEAD.size + 8 * count:
+        return None
+    offsets = array("I")
+    names = array("I")
+    offsets.frombytes(raw[_HEAD.size : _HEAD.size + 4 * count])
+    names.frombytes(raw[_HEAD.size + 4 * count :])
+    return offsets, names
+
+
+def _store(path: Path, data_len: int, offsets: array[int], names: array[int]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(_HEAD.pack(_MAGIC, data_len, len(offsets)) + offsets.tobytes() + names.tobytes())
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
+def cached_open(data: bytes, *, base: BTF | None = None) -> BTF:
+    """Parse ``data`` using (and filling) the index cache when it is big enough to matter."""
+    from .spec import BTF
+
+    if len(data) < MIN_CACHED_SIZE:
+        return BTF(data, base=base)
+    path = cache_dir() / f"{_key(data)}.idx"
+    index = _load(path, len(data))
+    if index is not None:
+        btf = BTF(data, base=base, index=index)
+        if _plausible(btf):
+            return btf
+    btf = BTF(data, base=base)
+    _store(path, len(data), btf._offsets, btf._name_offs)
+    return btf
+
+
+def _plausible(btf: BTF) -> bool:
+    """Cheap sanity check of a loaded index: offsets increasing and inside the type section."""
+    offsets = btf._offsets
+    if not offsets:
+        return btf.header.type_len == 0
+    return offsets[0] == 0 and offsets[-1] < btf.header.type_len and len(btf._name_offs) == len(offsets)
+
+
+__all__ = ["MIN_CACHED_SIZE", "cache_dir", "cached_open"]

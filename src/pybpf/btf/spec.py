@@ -1,0 +1,618 @@
+"""BTF blobs: header, lazy type access, strings, lookups by name.
+
+Opening the kernel's BTF (5.5 MB, ~150k types) must stay cheap because most callers want one or
+two types.  So opening only records where each type starts (one pass over the type section, or a
+cached index, see :mod:`pybpf.btf.index`); a type is decoded into its dataclass when asked for and
+then memoised.  Lookups by name search the string table and an array of name offsets with
+``bytes.find`` instead of building a dictionary of every name.
+
+Split BTF (kernel modules) continues the ids and string offsets of its base: ids below
+``start_id`` and string offsets below ``start_str_off`` are answered by the base.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from .errors import BTFError, TypeNotFound
+from .types import (
+    AnyType,
+    Array,
+    Const,
+    Datasec,
+    DeclTag,
+    Enum,
+    Enum64,
+    EnumValue,
+    Float,
+    Func,
+    FuncProto,
+    Fwd,
+    Int,
+    IntEncoding,
+    Kind,
+    Linkage,
+    Member,
+    Param,
+    Ptr,
+    Restrict,
+    Struct,
+    Typedef,
+    TypeTag,
+    Union,
+    Var,
+    VarSecInfo,
+    Void,
+    Volatile,
+)
+
+if TYPE_CHECKING:
+    from .fields import FieldLocation
+
+BTF_MAGIC = 0xEB9F
+HEADER_SIZE = 24
+SECTION = ".BTF"
+
+#: (fixed extra bytes, bytes per vlen item) following the 12-byte common header, by kind.
+RECORD_LAYOUT: tuple[tuple[int, int], ...] = (
+    (0, 0),  # VOID (never valid in the section)
+    (4, 0),  # INT
+    (0, 0),  # PTR
+    (12, 0),  # ARRAY
+    (0, 12),  # STRUCT
+    (0, 12),  # UNION
+    (0, 8),  # ENUM
+    (0, 0),  # FWD
+    (0, 0),  # TYPEDEF
+    (0, 0),  # VOLATILE
+    (0, 0),  # CONST
+    (0, 0),  # RESTRICT
+    (0, 0),  # FUNC
+    (0, 8),  # FUNC_PROTO
+    (4, 0),  # VAR
+    (0, 12),  # DATASEC
+    (0, 0),  # FLOAT
+    (4, 0),  # DECL_TAG
+    (0, 0),  # TYPE_TAG
+    (0, 12),  # ENUM64
+)
+
+MAX_RESOLVE_DEPTH = 32
+
+
+class Header:
+    """The fixed BTF header; offsets are relative to the end of the header, as in the file."""
+
+    __slots__ = ("flags", "hdr_len", "order", "str_len", "str_off", "type_len", "type_off", "version")
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < HEADER_SIZE:
+            raise BTFError(f"header: {len(data)} bytes, need {HEADER_SIZE}", section=SECTION, offset=0)
+        (magic,) = struct.unpack_from("<H", data, 0)
+        if magic == BTF_MAGIC:
+            self.order = "<"
+        elif magic == 0x9FEB:
+            self.order = ">"
+        else:
+            raise BTFError(
+                f"header: bad magic {magic:#06x}, want {BTF_MAGIC:#06x}", section=SECTION, offset=0
+            )
+        fields = struct.unpack_from(self.order + "HBBIIIII", data, 0)
+        (
+            _,
+            self.version,
+            self.flags,
+            self.hdr_len,
+            self.type_off,
+            self.type_len,
+            self.str_off,
+            self.str_len,
+        ) = fields
+        if self.version != 1:
+            raise BTFError(f"header: unsupported version {self.version}", section=SECTION, offset=2)
+        if self.hdr_len < HEADER_SIZE or self.hdr_len > len(data):
+            raise BTFError(f"header: bad hdr_len {self.hdr_len}", section=SECTION, offset=4)
+        body = len(data) - self.hdr_len
+        for what, off, length, at in (
+            ("type", self.type_off, self.type_len, 8),
+            ("string", self.str_off, self.str_len, 16),
+        ):
+            if off + length > body:
+                raise BTFError(
+                    f"header: {what} section [{off}, {off + length}) runs past the end ({body} bytes)",
+                    section=SECTION,
+                    offset=at,
+                )
+        if self.type_off % 4:
+            raise BTFError(
+                f"header: type section offset {self.type_off} not 4-aligned", section=SECTION, offset=8
+            )
+
+
+class BTF:
+    """A parsed BTF blob.  Mapping-like: ``btf[id]``, ``len(btf)``, iteration over non-void types."""
+
+    _vmlinux: ClassVar[BTF | None] = None
+
+    def __init__(
+        self,
+        data: bytes,
+        *,
+        base: BTF | None = None,
+        index: tuple[array[int], array[int]] | None = None,
+    ) -> None:
+        self.data = bytes(data)
+        self.base = base
+        self.header = Header(self.data)
+        h = self.header
+        self._order = h.order
+        t0 = h.hdr_len + h.type_off
+        s0 = h.hdr_len + h.str_off
+        self._type_start = t0
+        self._types = memoryview(self.data)[t0 : t0 + h.type_len]
+        self._strings = self.data[s0 : s0 + h.str_len]
+        self._str_start = s0
+        self.start_id = len(base) if base is not None else 1
+        self.start_str_off = base.strings_size if base is not None else 0
+        self._check_strings()
+        if index is None:
+            self._offsets, self._name_offs = scan_types(self._types, self._order, self.start_id, t0)
+        else:
+            self._offsets, self._name_offs = index
+        self._name_offs_bytes = self._name_offs.tobytes()
+        self._cache: dict[int, AnyType] = {}
+        self._str_cache: dict[int, str] = {}
+        self._u32 = struct.Struct(self._order + "I")
+        self._i32 = struct.Struct(self._order + "i")
+        self._hdr = struct.Struct(self._order + "III")
+        self._triple = struct.Struct(self._order + "III")
+        self._pair = struct.Struct(self._order + "II")
+        self._pair_si = struct.Struct(self._order + "Ii")
+
+    # ----------------------------------------------------------------- construction
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, base: BTF | None = None) -> BTF:
+        """Parse a BTF blob (a ``.BTF`` section or a /sys/kernel/btf file).  ``base`` for split BTF."""
+        return cls(data, base=base)
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, base: BTF | None = None, cache: bool = True) -> BTF:
+        """Read a raw BTF file.  Large files use the on-disk index cache when ``cache`` is true."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise BTFError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        if cache:
+            from .index import cached_open
+
+            return cached_open(data, base=base)
+        return cls(data, base=base)
+
+    @classmethod
+    def vmlinux(cls, path: str | Path = "/sys/kernel/btf/vmlinux") -> BTF:
+        """The running kernel's BTF, parsed once per process."""
+        if cls._vmlinux is None:
+            cls._vmlinux = cls.from_file(path)
+        return cls._vmlinux
+
+    def _check_strings(self) -> None:
+        s = self._strings
+        if not s:
+            if self.base is None and self.header.str_len == 0 and self.header.type_len:
+                raise BTFError("string section: empty", section=SECTION, offset=self._str_start)
+            return
+        if self.base is None and s[0] != 0:
+            raise BTFError("string section: does not start with NUL", section=SECTION, offset=self._str_start)
+        if s[-1] != 0:
+            raise BTFError(
+                "string section: last string not NUL-terminated",
+                section=SECTION,
+                offset=self._str_start + len(s) - 1,
+            )
+
+    # ----------------------------------------------------------------- strings
+
+    @property
+    def strings_size(self) -> int:
+        """Total size of the string space (base plus own), i.e. the first offset a split BTF adds."""
+        return self.start_str_off + len(self._strings)
+
+    @property
+    def raw_strings(self) -> bytes:
+        """This blob's own string section."""
+        return self._strings
+
+    def string(self, offset: int) -> str:
+        """The NUL-terminated string at ``offset`` in the (base plus own) string space."""
+        cached = self._str_cache.get(offset)
+        if cached is not None:
+            return cached
+        if offset < self.start_str_off:
+            assert self.base is not None
+            return self.base.string(offset)
+        local = offset - self.start_str_off
+        if local < 0 or local >= len(self._strings):
+            raise BTFError(
+                f"string section: offset {offset} out of range (size {self.strings_size})",
+                section=SECTION,
+                offset=self._str_start,
+            )
+        end = self._strings.find(b"\0", local)
+        if end < 0:
+            raise BTFError(
+                "string section: unterminated string", section=SECTION, offset=self._str_start + local
+            )
+        try:
+            text = self._strings[local:end].decode()
+        except UnicodeDecodeError as exc:
+            raise BTFError(
+                f"string section: invalid UTF-8 in string at {offset}",
+                section=SECTION,
+                offset=self._str_start + local,
+            ) from exc
+        self._str_cache[offset] = text
+        return text
+
+    def _string_offsets(self, name: str) -> list[int]:
+        """Every offset of ``name`` in this blob's own string section (global offsets)."""
+        try:
+            needle = b"\0" + name.encode() + b"\0"
+        except UnicodeEncodeError:
+            return []
+        found: list[int] = []
+        s = self._strings
+        pos = s.find(needle)
+        while pos >= 0:
+            found.append(pos + 1 + self.start_str_off)
+            pos = s.find(needle, pos + 1)
+        return found
+
+    # ----------------------------------------------------------------- types
+
+    def __len__(self) -> int:
+        """Number of type ids, including void and the base's types: valid ids are ``range(len(btf))``."""
+        return self.start_id + len(self._offsets)
+
+    def __iter__(self) -> Iterator[AnyType]:
+        """Every non-void type, base types first."""
+        for type_id in range(1, len(self)):
+            yield self[type_id]
+
+    def own_ids(self) -> range:
+        """Ids of the types stored in this blob (not in its base)."""
+        return range(self.start_id, len(self))
+
+    def __contains__(self, type_id: object) -> bool:
+        return isinstance(type_id, int) and 0 <= type_id < len(self)
+
+    def __getitem__(self, type_id: int) -> AnyType:
+        cached = self._cache.get(type_id)
+        if cached is not None:
+            return cached
+        if type_id == 0:
+            return Void(0, "")
+        if type_id < self.start_id:
+            if self.base is None or type_id < 0:
+                raise TypeNotFound(f"no type id {type_id} (valid: 0..{len(self) - 1})")
+            return self.base[type_id]
+        index = type_id - self.start_id
+        if index >= len(self._offsets):
+            raise TypeNotFound(f"no type id {type_id} (valid: 0..{len(self) - 1})")
+        t = self._decode(type_id, self._offsets[index])
+        self._cache[type_id] = t
+        return t
+
+    def get(self, type_id: int) -> AnyType | None:
+        try:
+            return self[type_id]
+        except TypeNotFound:
+            return None
+
+    def kind_of(self, type_id: int) -> Kind:
+        """The kind of a type without decoding its members."""
+        if type_id == 0:
+            return Kind.VOID
+        if type_id < self.start_id:
+            if self.base is None or type_id < 0:
+                raise TypeNotFound(f"no type id {type_id}")
+            return self.base.kind_of(type_id)
+        index = type_id - self.start_id
+        if index >= len(self._offsets):
+            raise TypeNotFound(f"no type id {type_id} (valid: 0..{len(self) - 1})")
+        (info,) = self._u32.unpack_from(self._types, self._offsets[index] + 4)
+        return Kind((info >> 24) & 0x1F)
+
+    def type_record(self, type_id: int) -> bytes:
+        """The raw bytes of a type's record in the type section (for writers and debugging)."""
+        index = type_id - self.start_id
+        if type_id < self.start_id or index >= len(self._offsets):
+            raise TypeNotFound(f"type id {type_id} is not stored in this blob")
+        start = self._offsets[index]
+        end = self._offsets[index + 1] if index + 1 < len(self._offsets) else len(self._types)
+        return bytes(self._types[start:end])
+
+    def _decode(self, type_id: int, off: int) -> AnyType:
+        where = self._type_start + off
+        try:
+            return self._decode_record(type_id, off)
+        except BTFError as exc:
+            if exc.reason.startswith(f"type id {type_id}:"):
+                raise
+            raise BTFError(f"type id {type_id}: {exc.reason}", section=SECTION, offset=where) from exc
+        except (struct.error, ValueError, IndexError) as exc:
+            raise BTFError(
+                f"type id {type_id}: malformed record ({exc})", section=SECTION, offset=where
+            ) from exc
+
+    def _decode_record(self, type_id: int, off: int) -> AnyType:
+        buf = self._types
+        name_off, info, size_or_type = self._hdr.unpack_from(buf, off)
+        kind = (info >> 24) & 0x1F
+        vlen = info & 0xFFFF
+        kflag = bool(info >> 31)
+        name = self.string(name_off)
+        p = off + 12
+        s = self.string
+        if kind == Kind.INT:
+            (val,) = self._u32.unpack_from(buf, p)
+            return Int(
+                type_id, name, size_or_type, IntEncoding((val >> 24) & 0x0F), (val >> 16) & 0xFF, val & 0xFF
+            )
+        if kind == Kind.PTR:
+            return Ptr(type_id, name, size_or_type)
+        if kind == Kind.ARRAY:
+            elem, index, nelems = self._triple.unpack_from(buf, p)
+            return Array(type_id, name, elem, index, nelems)
+        if kind in (Kind.STRUCT, Kind.UNION):
+            members = []
+            for i in range(vlen):
+                m_name, m_type, m_off = self._triple.unpack_from(buf, p + 12 * i)
+                if kflag:
+                    members.append(Member(s(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24))
+                else:
+                    members.append(Member(s(m_name), m_type, m_off, 0))
+            cls = Struct if kind == Kind.STRUCT else Union
+            return cls(type_id, name, size_or_type, tuple(members), kflag)
+        if kind == Kind.ENUM:
+            fmt = self._pair_si if kflag else self._pair
+            values = tuple(
+                EnumValue(s(n), v) for n, v in (fmt.unpack_from(buf, p + 8 * i) for i in range(vlen))
+            )
+            return Enum(type_id, name, size_or_type, values, kflag)
+        if kind == Kind.ENUM64:
+            values64 = []
+            for i in range(vlen):
+                n, lo, hi = self._triple.unpack_from(buf, p + 12 * i)
+                v = (hi << 32) | lo
+                if kflag and v >= 1 << 63:
+                    v -= 1 << 64
+                values64.append(EnumValue(s(n), v))
+            return Enum64(type_id, name, size_or_type, tuple(values64), kflag)
+        if kind == Kind.FWD:
+            return Fwd(type_id, name, kflag)
+        if kind == Kind.TYPEDEF:
+            return Typedef(type_id, name, size_or_type)
+        if kind == Kind.VOLATILE:
+            return Volatile(type_id, name, size_or_type)
+        if kind == Kind.CONST:
+            return Const(type_id, name, size_or_type)
+        if kind == Kind.RESTRICT:
+            return Restrict(type_id, name, size_or_type)
+        if kind == Kind.TYPE_TAG:
+            return TypeTag(type_id, name, size_or_type, kflag)
+        if kind == Kind.FUNC:
+            return Func(type_id, name, size_or_type, _linkage(vlen))
+        if kind == Kind.FUNC_PROTO:
+            params = tuple(
+                Param(s(n), t) for n, t in (self._pair.unpack_from(buf, p + 8 * i) for i in range(vlen))
+            )
+            return FuncProto(type_id, name, size_or_type, params)
+        if kind == Kind.VAR:
+            (linkage,) = self._u32.unpack_from(buf, p)
+            return Var(type_id, name, size_or_type, _linkage(linkage))
+        if kind == Kind.DATASEC:
+            secinfo = tuple(VarSecInfo(*self._triple.unpack_from(buf, p + 12 * i)) for i in range(vlen))
+            return Datasec(type_id, name, size_or_type, secinfo)
+        if kind == Kind.FLOAT:
+            return Float(type_id, name, size_or_type)
+        if kind == Kind.DECL_TAG:
+            (component,) = self._i32.unpack_from(buf, p)
+            return DeclTag(type_id, name, size_or_type, component, kflag)
+        raise BTFError(
+            f"type id {type_id}: unknown kind {kind}", section=SECTION, offset=self._type_start + off
+        )
+
+    # ----------------------------------------------------------------- lookups
+
+    def find_ids(self, name: str) -> list[int]:
+        """Ids of every type called ``name`` (base first), in id order, without decoding them."""
+        ids = self.base.find_ids(name) if self.base is not None else []
+        if not name:
+            return ids
+        haystack = self._name_offs_bytes
+        offsets = self._string_offsets(name)
+        if self.base is not None:
+            offsets += self.base._string_offsets(name)
+        own: list[int] = []
+        for str_off in offsets:
+            needle = struct.pack("=I", str_off)
+            pos = haystack.find(needle)
+            while pos >= 0:
+                if pos % 4 == 0:
+                    own.append(self.start_id + pos // 4)
+                pos = haystack.find(needle, pos + 1)
+        ids.extend(sorted(own))
+        return ids
+
+    def find_all(self, name: str, kind: Kind | None = None) -> list[AnyType]:
+        """Every type called ``name`` (of ``kind`` if given), in id order."""
+        found = [self[i] for i in self.find_ids(name)]
+        if kind is not None:
+            found = [t for t in found if t.kind == kind]
+        return found
+
+    def find(self, name: str, kind: Kind | None = None) -> AnyType:
+        """The first type called ``name`` (of ``kind`` if given); raises :class:`TypeNotFound`."""
+        for type_id in self.find_ids(name):
+            if kind is None or self.kind_of(type_id) == kind:
+                return self[type_id]
+        what = f"{kind.name.lower()} " if kind is not None else ""
+        raise TypeNotFound(f"no {what}type named {name!r}")
+
+    def find_id(self, name: str, kind: Kind | None = None) -> int:
+        return self.find(name, kind).id
+
+    # ----------------------------------------------------------------- layout
+
+    def resolve(self, type_id: int) -> AnyType:
+        """The type behind typedefs and modifiers (const, volatile, restrict, type tags)."""
+        t = self[type_id]
+        for _ in range(MAX_RESOLVE_DEPTH):
+            if not isinstance(t, Typedef | Volatile | Const | Restrict | TypeTag):
+                return t
+            t = self._ref(t.type_id, t.id)
+        raise BTFError(f"type id {type_id}: typedef/modifier chain too deep or cyclic", section=SECTION)
+
+    def resolve_id(self, type_id: int) -> int:
+        return self.resolve(type_id).id
+
+    def _ref(self, type_id: int, referrer: int) -> AnyType:
+        """Follow a reference, turning a dangling id into an error that names the referrer."""
+        try:
+            return self[type_id]
+        except TypeNotFound as exc:
+            raise BTFError(
+                f"type id {referrer}: refers to missing type id {type_id}", section=SECTION
+            ) from exc
+
+    def size_of(self, type_id: int, *, pointer_size: int = 8) -> int:
+        """Size in bytes of a type, as ``sizeof`` would say."""
+        multiplier = 1
+        current = type_id
+        for _ in range(MAX_RESOLVE_DEPTH):
+            t = self[current] if current == type_id else self._ref(current, type_id)
+            if isinstance(t, Int | Enum | Enum64 | Struct | Union | Float | Datasec):
+                return multiplier * t.size
+            if isinstance(t, Ptr):
+                return multiplier * pointer_size
+            if isinstance(t, Array):
+                multiplier *= t.nelems
+                current = t.elem_type_id
+            elif isinstance(t, Typedef | Volatile | Const | Restrict | TypeTag | Var):
+                current = t.type_id
+            else:
+                raise BTFError(f"type id {type_id}: {t.kind.name} has no size", section=SECTION)
+        raise BTFError(f"type id {type_id}: type chain too deep or cyclic", section=SECTION)
+
+    def align_of(self, type_id: int, *, pointer_size: int = 8) -> int:
+        """Alignment in bytes with the C rules of the BPF target (8-byte max scalar alignment).
+
+        A struct whose members sit at offsets their types would not allow, or whose size is not a
+        multiple of its members' alignment, was declared packed: its alignment is 1.
+        """
+        return self._align_of(type_id, pointer_size, 0)
+
+    def _align_of(self, type_id: int, pointer_size: int, depth: int) -> int:
+        if depth > MAX_RESOLVE_DEPTH:
+            raise BTFError(f"type id {type_id}: type chain too deep or cyclic", section=SECTION)
+        t = self[type_id]
+        if isinstance(t, Int | Enum | Enum64 | Float):
+            return max(1, min(pointer_size, t.size))
+        if isinstance(t, Ptr):
+            return pointer_size
+        if isinstance(t, Array):
+            return self._align_of(self._ref(t.elem_type_id, type_id).id, pointer_size, depth + 1)
+        if isinstance(t, Typedef | Volatile | Const | Restrict | TypeTag | Var):
+            return self._align_of(self._ref(t.type_id, type_id).id, pointer_size, depth + 1)
+        if isinstance(t, Struct | Union):
+            best = 1
+            for m in t.members:
+                align = self._align_of(self._ref(m.type_id, type_id).id, pointer_size, depth + 1)
+                if m.bitfield_size == 0 and m.bit_offset % (8 * align):
+                    return 1
+                best = max(best, align)
+            if t.size % best:
+                return 1
+            return best
+        raise BTFError(f"type id {type_id}: {t.kind.name} has no alignment", section=SECTION)
+
+    def members(self, type_id: int) -> tuple[Member, ...]:
+        """Direct members of a struct or union (through typedefs/modifiers); nested ones stay nested."""
+        t = self.resolve(type_id)
+        if not isinstance(t, Struct | Union):
+            raise BTFError(f"type id {type_id}: {t.kind.name} is not a struct or union", section=SECTION)
+        return t.members
+
+    def type_name(self, type_id: int) -> str:
+        """C spelling of a type: ``struct task_struct *``, ``int[16]``, ``void (*)(int)``."""
+        from .names import type_name
+
+        return type_name(self, type_id)
+
+    def field(self, type_id: int, path: str) -> FieldLocation:
+        """Locate ``a.b[2].c`` inside a struct, through anonymous members and pointers (see FieldLocation)."""
+        from .fields import locate
+
+        return locate(self, type_id, path)
+
+    def __repr__(self) -> str:
+        base = f", base with {len(self.base)} ids" if self.base is not None else ""
+        return f"<BTF {len(self) - self.start_id} types, {len(self._strings)} bytes of strings{base}>"
+
+
+def _linkage(value: int) -> Linkage | int:
+    try:
+        return Linkage(value)
+    except ValueError:
+        return value
+
+
+def scan_types(
+    types: memoryview, order: str, start_id: int, section_start: int
+) -> tuple[array[int], array[int]]:
+    """Offsets and name offsets of every record in a type section: one pass, nothing decoded."""
+    offsets = array("I")
+    name_offs = array("I")
+    add_off = offsets.append
+    add_name = name_offs.append
+    header = struct.Struct(order + "II").unpack_from
+    layout = RECORD_LAYOUT
+    end = len(types)
+    off = 0
+    try:
+        while off < end:
+            if off + 12 > end:
+                raise BTFError(
+                    f"type id {start_id + len(offsets)}: record truncated ({end - off} of 12 bytes)",
+                    section=SECTION,
+                    offset=section_start + off,
+                )
+            name_off, info = header(types, off)
+            kind = (info >> 24) & 0x1F
+            if kind == 0 or kind >= 20:
+                raise BTFError(
+                    f"type id {start_id + len(offsets)}: unknown kind {kind}",
+                    section=SECTION,
+                    offset=section_start + off,
+                )
+            fixed, per = layout[kind]
+            add_off(off)
+            add_name(name_off)
+            off += 12 + fixed + per * (info & 0xFFFF)
+    except OverflowError as exc:  # pragma: no cover - offsets are < 4 GiB by construction
+        raise BTFError(f"type section too large ({exc})", section=SECTION, offset=section_start) from exc
+    if off > end:
+        raise BTFError(
+            f"type id {start_id + len(offsets) - 1}: record runs past the end of the type section",
+            section=SECTION,
+            offset=section_start + offsets[-1],
+        )
+    return offsets, name_offs
+
+
+__all__ = ["BTF", "HEADER_SIZE", "Header", "TypeNotFound", "scan_types"]

@@ -1,0 +1,121 @@
+"""Link an entry function with the subprograms it reaches into one program.
+
+Callees are appended after the caller in the order they are first referenced (scanning the
+growing program from the top, as libbpf does), each once, and every call and callback immediate
+is rewritten to the relative slot offset of the appended copy.  ``.BTF.ext`` records of each
+placed function follow it to its new position.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..btf.ext import BTFExt
+from ..errors import ELFError
+from ..isa.instruction import Instruction
+from ..spec import CORERelocation, FuncInfo, LineInfo, Relocation, RelocationKind
+from .functions import CALL, CodeTarget, Function
+
+PSEUDO_FUNC = 4
+KFUNC_CALL = 2
+
+
+@dataclass(slots=True)
+class Linked:
+    instructions: list[Instruction] = field(default_factory=list)
+    relocations: dict[int, Relocation] = field(default_factory=dict)
+    subprograms: dict[str, int] = field(default_factory=dict)
+    func_info: list[FuncInfo] = field(default_factory=list)
+    line_info: list[LineInfo] = field(default_factory=list)
+    core_relocations: list[CORERelocation] = field(default_factory=list)
+
+
+def link(entry: Function, starts: dict[tuple[int, int], Function], ext: ExtIndex | None) -> Linked:
+    out = Linked()
+    placed: dict[tuple[int, int], int] = {entry.key: 0}
+    order = [entry]
+    total = entry.slot_count
+    i = 0
+    while i < len(order):
+        fn = order[i]
+        base = placed[fn.key]
+        if i:
+            out.subprograms.setdefault(fn.name, base)
+        for slot, insn in fn.insns:
+            new_slot = base + slot - fn.start
+            ref = fn.refs.get(slot)
+            if isinstance(ref, CodeTarget):
+                callee = starts.get((ref.section, ref.slot))
+                if callee is None:
+                    what = "callback" if ref.is_callback else "call"
+                    raise ELFError(
+                        f"{fn.name}: {what} target slot {ref.slot} is not the start of a function",
+                        section=fn.section.name,
+                        offset=slot * 8,
+                    )
+                if callee.key not in placed:
+                    placed[callee.key] = total
+                    total += callee.slot_count
+                    order.append(callee)
+                relative = placed[callee.key] - new_slot - 1
+                if ref.is_callback:
+                    insn = Instruction(insn.opcode, insn.dst, PSEUDO_FUNC, insn.off, relative & 0xFFFFFFFF)
+                    out.relocations[new_slot] = Relocation(RelocationKind.FUNC_ADDR, callee.name)
+                else:
+                    if insn.opcode != CALL:
+                        raise ELFError(f"{fn.name}: call target on a non-call", section=fn.section.name, offset=slot * 8)
+                    insn = insn.replace(imm=relative)
+                    out.relocations[new_slot] = Relocation(RelocationKind.SUBPROGRAM, callee.name)
+            elif ref is not None:
+                if ref.kind is RelocationKind.KFUNC and insn.opcode == CALL:
+                    # A kernel-function call: the runtime writes the callee's BTF id into imm.
+                    insn = Instruction(CALL, insn.dst, KFUNC_CALL, insn.off, 0)
+                out.relocations[new_slot] = ref
+            out.instructions.append(insn)
+        if ext is not None:
+            _carry_ext(fn, base, ext, out)
+        i += 1
+    return out
+
+
+class ExtIndex:
+    """``.BTF.ext`` records of each section sorted by offset, so a function's share is a slice."""
+
+    def __init__(self, ext: BTFExt) -> None:
+        self._groups: dict[tuple[str, str], tuple[list[int], list[Any]]] = {}
+        sources: list[tuple[str, Mapping[str, Sequence[Any]]]] = [
+            ("func", ext.func_info),
+            ("line", ext.line_info),
+            ("core", ext.core_relos),
+        ]
+        for kind, groups in sources:
+            for section, records in groups.items():
+                ordered = sorted(records, key=lambda r: r.insn_off)
+                self._groups[(kind, section)] = ([r.insn_off for r in ordered], ordered)
+
+    def records(self, kind: str, section: str, lo: int, hi: int) -> list[Any]:
+        group = self._groups.get((kind, section))
+        if group is None:
+            return []
+        offsets, ordered = group
+        return ordered[bisect_left(offsets, lo) : bisect_left(offsets, hi)]
+
+
+def _carry_ext(fn: Function, base: int, ext: ExtIndex, out: Linked) -> None:
+    name = fn.section.name
+    lo, hi = fn.start * 8, fn.end * 8
+    delta = base - fn.start
+    for f in ext.records("func", name, lo, hi):
+        out.func_info.append(FuncInfo(f.insn_off // 8 + delta, f.type_id))
+    for li in ext.records("line", name, lo, hi):
+        out.line_info.append(
+            LineInfo(li.insn_off // 8 + delta, li.file_name_off, li.line_off, li.line_num, li.column, li.file_name, li.line)
+        )
+    for r in ext.records("core", name, lo, hi):
+        out.core_relocations.append(CORERelocation(r.insn_off // 8 + delta, r.type_id, r.access_off, r.kind, r.access))
+
+
+__all__ = ["ExtIndex", "Linked", "link"]

@@ -1,0 +1,239 @@
+"""ELF object bytes → :class:`~pybpf.spec.ObjectSpec`.
+
+The order matters: maps and externs first (instructions refer to them), then each executable
+section is cut into functions whose relocations are resolved to names, then every entry
+function is linked with its subprograms.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from ..btf import BTF
+from ..btf.ext import BTFExt
+from ..enums import MapFlags, MapType, ProgramFlags, ProgramType
+from ..errors import ELFError, Error
+from ..spec import MapOrigin, MapSpec, ObjectSpec, ProgramSpec, Variable
+from ..spec.globaldata import section_family
+from .btfmaps import (
+    LEGACY_SECTION,
+    MAPS_SECTION,
+    PlacedMap,
+    apply_slot_relocations,
+    parse_btf_maps,
+    parse_legacy_maps,
+)
+from .datasec import datasec_layout, find_datasec
+from .externs import collect_externs
+from .functions import DataTargets, Function, resolve_references, split_functions
+from .linker import ExtIndex, link
+from .reader import ElfFile, SectionType, read_elf
+from .sections import match_section
+
+TEXT = ".text"
+#: Largest global-data section accepted: far above what the kernel allows for one array value.
+MAX_GLOBAL_DATA = 1 << 26
+
+def read_object(path: str | Path) -> ObjectSpec:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ELFError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_object(data, path=str(path))
+
+
+def parse_object(data: bytes, *, path: str | None = None, unknown_sections: str = "error") -> ObjectSpec:
+    """Parse a BPF ELF object.
+
+    ``unknown_sections="unspec"`` keeps executable sections whose name follows no convention as
+    ``ProgramType.UNSPEC`` programs (useful to disassemble them) instead of raising.
+    """
+    try:
+        return _Parser(read_elf(data), path, unknown_sections).parse()
+    except Error:
+        raise
+    except RecursionError as exc:
+        raise ELFError("object structure nests too deeply") from exc
+
+
+class _Parser:
+    def __init__(self, elf: ElfFile, path: str | None, unknown_sections: str) -> None:
+        self.elf = elf
+        self.path = path
+        self.unknown_sections = unknown_sections
+
+    def parse(self) -> ObjectSpec:
+        elf = self.elf
+        spec = ObjectSpec(path=self.path)
+        spec.license = self._license()
+        spec.kernel_version = self._version()
+        spec.btf, spec.btf_ext = self._btf()
+
+        externs, kconfig = collect_externs(elf, spec.btf)
+        spec.externs = externs
+        btf_maps: list[PlacedMap] = []
+        legacy_maps: list[PlacedMap] = []
+        maps_section = elf.section(MAPS_SECTION)
+        if maps_section is not None and maps_section.type in (SectionType.PROGBITS, SectionType.NOBITS):
+            btf_maps = parse_btf_maps(elf, maps_section, spec.btf)
+            apply_slot_relocations(elf, maps_section, btf_maps)
+        legacy_section = elf.section(LEGACY_SECTION)
+        if legacy_section is not None and legacy_section.type == SectionType.PROGBITS:
+            legacy_maps = parse_legacy_maps(elf, legacy_section)
+        for placed in btf_maps + legacy_maps:
+            self._add_map(spec, placed.spec)
+        global_data = self._global_data(spec)
+        if kconfig is not None:
+            self._add_map(spec, kconfig)
+
+        targets = DataTargets(
+            global_data=global_data,
+            btf_maps={p.offset: p for p in btf_maps},
+            legacy_maps={p.offset: p for p in legacy_maps},
+            maps_index=maps_section.index if maps_section is not None else None,
+            legacy_index=legacy_section.index if legacy_section is not None else None,
+            externs=externs,
+        )
+        functions: list[Function] = []
+        for section in elf.sections:
+            if section.is_exec and section.size:
+                fns = split_functions(elf, section)
+                resolve_references(elf, section, fns, targets)
+                functions.extend(fns)
+        starts = {fn.key: fn for fn in functions}
+        ext = ExtIndex(spec.btf_ext) if spec.btf_ext is not None else None
+        for fn in functions:
+            if fn.section.name == TEXT:
+                continue
+            self._add_program(spec, fn, starts, ext)
+        return spec
+
+    # ----------------------------------------------------------------- small sections
+
+    def _license(self) -> str:
+        section = self.elf.section("license")
+        if section is None:
+            return ""
+        text = section.data.split(b"\0", 1)[0]
+        try:
+            return text.decode("ascii")
+        except UnicodeDecodeError:
+            raise ELFError("license is not ASCII text", section="license") from None
+
+    def _version(self) -> int:
+        section = self.elf.section("version")
+        if section is None:
+            return 0
+        if len(section.data) != 4:
+            raise ELFError(f"must be 4 bytes, not {len(section.data)}", section="version")
+        return int(struct.unpack("<I", section.data)[0])
+
+    def _btf(self) -> tuple[BTF | None, BTFExt | None]:
+        section = self.elf.section(".BTF")
+        if section is None or section.type != SectionType.PROGBITS:
+            return None, None
+        btf = BTF.from_bytes(section.data)
+        ext_section = self.elf.section(".BTF.ext")
+        ext = None
+        if ext_section is not None and ext_section.type == SectionType.PROGBITS:
+            ext = BTFExt.from_bytes(ext_section.data, btf)
+        return btf, ext
+
+    # ----------------------------------------------------------------- maps
+
+    def _add_map(self, spec: ObjectSpec, m: MapSpec) -> None:
+        if m.name in spec.maps:
+            raise ELFError(f"two maps are named {m.name!r}", section=m.section)
+        spec.maps[m.name] = m
+
+    def _global_data(self, spec: ObjectSpec) -> dict[int, str]:
+        """A map per ``.data*``/``.rodata*``/``.bss*`` section; returns section index → map name."""
+        result: dict[int, str] = {}
+        for section in self.elf.sections:
+            family = section_family(section.name)
+            if family is None or not section.is_alloc or section.is_exec:
+                continue
+            if section.type not in (SectionType.PROGBITS, SectionType.NOBITS):
+                continue
+            if section.size > MAX_GLOBAL_DATA:
+                raise ELFError(
+                    f"global data of {section.size} bytes exceeds the {MAX_GLOBAL_DATA >> 20} MiB a map value can hold",
+                    section=section.name,
+                )
+            readonly = family == "rodata"
+            value_type = 0
+            variables: dict[str, Variable] = {}
+            if spec.btf is not None:
+                datasec = find_datasec(spec.btf, section.name)
+                value_type = datasec.id if datasec is not None else 0
+                for v in datasec_layout(self.elf, spec.btf, section):
+                    variables.setdefault(v.name, Variable(v.name, v.offset, v.size, v.type_id))
+            m = MapSpec(
+                name=section.name,
+                type=MapType.ARRAY,
+                key_size=4,
+                value_size=section.size,
+                max_entries=1,
+                flags=MapFlags.MMAPABLE | (MapFlags.RDONLY_PROG if readonly else MapFlags.NONE),
+                value_type_id=value_type,
+                data=section.data if section.type == SectionType.PROGBITS else bytes(section.size),
+                readonly=readonly,
+                origin=MapOrigin.GLOBAL_DATA,
+                section=section.name,
+                variables=variables,
+            )
+            self._add_map(spec, m)
+            result[section.index] = m.name
+        return result
+
+    # ----------------------------------------------------------------- programs
+
+    def _add_program(
+        self, spec: ObjectSpec, fn: Function, starts: dict[tuple[int, int], Function], ext: ExtIndex | None
+    ) -> None:
+        section = fn.section.name
+        match = match_section(section)
+        if match is None:
+            if self.unknown_sections != "unspec":
+                raise ELFError(
+                    f"program {fn.name!r}: section name follows no known convention "
+                    "(e.g. SEC(\"xdp\"), SEC(\"tp/<category>/<name>\"), SEC(\"kprobe/<func>\"))",
+                    section=section,
+                )
+            ptype, attach, target = ProgramType.UNSPEC, None, ""
+            flags = ProgramFlags.NONE
+            auto_attach = attach_btf = False
+        else:
+            d = match.definition
+            ptype, attach, target = d.program_type, d.expected_attach_type, match.target
+            flags = ProgramFlags.NONE
+            if d.sleepable:
+                flags |= ProgramFlags.SLEEPABLE
+            if d.xdp_frags:
+                flags |= ProgramFlags.XDP_HAS_FRAGS
+            auto_attach, attach_btf = d.auto_attach, d.attach_btf
+        if fn.name in spec.programs:
+            raise ELFError(f"two programs are named {fn.name!r}", section=section)
+        linked = link(fn, starts, ext)
+        spec.programs[fn.name] = ProgramSpec(
+            name=fn.name,
+            section=section,
+            type=ptype,
+            expected_attach_type=attach,
+            attach_target=target,
+            instructions=linked.instructions,
+            relocations=linked.relocations,
+            subprograms=linked.subprograms,
+            func_info=linked.func_info,
+            line_info=linked.line_info,
+            core_relocations=linked.core_relocations,
+            license=spec.license,
+            kernel_version=spec.kernel_version,
+            flags=flags,
+            auto_attach=auto_attach,
+            attach_btf=attach_btf,
+        )
+
+
+__all__ = ["parse_object", "read_object"]

@@ -1,0 +1,112 @@
+"""Ownership of the file descriptors the kernel hands out for BPF objects.
+
+A BPF object lives as long as some fd (or pin, or attachment) refers to it, so leaking fds leaks
+kernel memory and keeps programs attached.  Every fd pybpf creates is wrapped in one :class:`FD`
+that closes it exactly once: explicitly, through ``with``, or at garbage collection as a backstop.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import weakref
+from types import TracebackType
+
+from pybpf.errors import Error
+
+
+class ClosedFD(Error):
+    """An operation on an :class:`FD` that has already been closed."""
+
+
+def _close_quietly(raw: int) -> None:
+    try:
+        os.close(raw)
+    except OSError:
+        pass
+
+
+def _claim(raw: int) -> int:
+    """Move fd 0 out of the way and make sure the fd is close-on-exec.
+
+    The BPF ABI reads fd 0 as "no fd" in many attributes (inner_map_fd, btf_fd, ...), so an
+    object that happened to get fd 0 (stdin closed) would be silently ignored there.
+    """
+    if raw == 0:
+        moved = fcntl.fcntl(raw, fcntl.F_DUPFD_CLOEXEC, 1)
+        os.close(raw)
+        return moved
+    flags = fcntl.fcntl(raw, fcntl.F_GETFD)
+    if not flags & fcntl.FD_CLOEXEC:
+        fcntl.fcntl(raw, fcntl.F_SETFD, flags | fcntl.FD_CLOEXEC)
+    return raw
+
+
+class FD:
+    """One owned file descriptor: ``int(fd)`` for the number, ``close()`` is idempotent."""
+
+    __slots__ = ("__weakref__", "_finalizer", "_raw", "kind")
+
+    def __init__(self, raw: int, kind: str = "") -> None:
+        if raw < 0:
+            raise ValueError(f"invalid file descriptor {raw}")
+        self._raw = _claim(raw)
+        self.kind = kind
+        self._finalizer = weakref.finalize(self, _close_quietly, self._raw)
+
+    @property
+    def raw(self) -> int:
+        """The fd number; raises :class:`ClosedFD` once closed."""
+        if not self._finalizer.alive:
+            raise ClosedFD(f"{self.kind or 'fd'} is closed")
+        return self._raw
+
+    def __int__(self) -> int:
+        return self.raw
+
+    def __index__(self) -> int:
+        return self.raw
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Close the fd; later calls do nothing."""
+        self._finalizer()
+
+    def detach(self) -> int:
+        """Give up ownership and return the raw fd (the caller must close it)."""
+        raw = self.raw
+        self._finalizer.detach()
+        return raw
+
+    def dup(self) -> FD:
+        """A second owned fd referring to the same kernel object."""
+        return FD(fcntl.fcntl(self.raw, fcntl.F_DUPFD_CLOEXEC, 1), self.kind)
+
+    def __enter__(self) -> FD:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else str(self._raw)
+        kind = f"{self.kind} " if self.kind else ""
+        return f"<FD {kind}{state}>"
+
+
+def fd_number(fd: FD | int | None) -> int:
+    """The raw number of an owned or borrowed fd for an attribute field; ``None`` means 0 ("none")."""
+    if fd is None:
+        return 0
+    return int(fd)
+
+
+__all__ = ["FD", "ClosedFD", "fd_number"]

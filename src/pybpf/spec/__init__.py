@@ -1,0 +1,34 @@
+"""Pure-data descriptions of a BPF object: programs, maps, global data, externs.
+
+Nothing here touches the kernel: a spec can be built from an ELF file, printed, edited and handed
+to any runtime (kernel or VM) as often as wanted.
+"""
+
+from __future__ import annotations
+
+from .codec import GlobalValueError
+from .debuginfo import CORERelocation, FuncInfo, LineInfo
+from .externs import ExternKind, ExternSpec
+from .globaldata import GlobalData, UnknownVariable
+from .maps import MapOrigin, MapSpec, Variable
+from .object import ObjectSpec
+from .program import ProgramSpec
+from .relocation import Relocation, RelocationKind
+
+__all__ = [
+    "CORERelocation",
+    "ExternKind",
+    "ExternSpec",
+    "FuncInfo",
+    "GlobalData",
+    "GlobalValueError",
+    "LineInfo",
+    "MapOrigin",
+    "MapSpec",
+    "ObjectSpec",
+    "ProgramSpec",
+    "Relocation",
+    "RelocationKind",
+    "UnknownVariable",
+    "Variable",
+]

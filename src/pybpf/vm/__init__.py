@@ -1,0 +1,30 @@
+"""The userspace eBPF VM: run programs without the kernel, with kernel semantics.
+
+``run(insns, memory=...)`` is the one-call entry; ``prepare()`` compiles once for many runs.
+Programs are translated to Python source (see :mod:`pybpf.vm.codegen`), memory lives in checked
+regions behind opaque addresses (:mod:`pybpf.vm.memory`), and every refusal or fault is a
+:class:`pybpf.vm.VMError`.
+"""
+
+from __future__ import annotations
+
+from .errors import ExitProgram, ProgramRejected, VMError, VMFault
+from .interpreter import DEFAULT_BUDGET, Helper, Machine, Program, RunResult, prepare, run
+from .memory import AddressSpace, Region, RegionKind
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "AddressSpace",
+    "ExitProgram",
+    "Helper",
+    "Machine",
+    "Program",
+    "ProgramRejected",
+    "Region",
+    "RegionKind",
+    "RunResult",
+    "VMError",
+    "VMFault",
+    "prepare",
+    "run",
+]

@@ -1,0 +1,293 @@
+"""Prepare a program once, run it many times: the public face of the userspace VM.
+
+:func:`prepare` validates the program, refuses unknown helpers, translates it to Python and
+compiles it; :meth:`Program.run` builds a fresh address space (stack, memory, ctx, packet),
+binds the compiled code to it and runs it under an instruction budget.  Faults come back as
+:class:`~pybpf.vm.errors.VMFault` naming the instruction slot, found from the line of generated
+code that was executing, so the fast path carries no bookkeeping at all.
+"""
+
+from __future__ import annotations
+
+import itertools
+import struct
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Error
+from ..isa.instruction import Instruction
+from . import ops
+from .cfg import analyse, normalise
+from .codegen import GeneratedCode, helper_env_name, translate
+from .errors import ExitProgram, ProgramRejected, VMFault
+from .memory import MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind
+
+#: Instructions a run may execute before it is stopped (the kernel's verifier limit is 1M too).
+DEFAULT_BUDGET = 1_000_000
+#: Iterations ``may_goto`` allows before it starts jumping (the kernel's BPF_MAX_LOOPS).
+MAY_GOTO_BUDGET = 8 * 1024 * 1024
+
+#: A helper: called with the machine and r1..r5, returns the new r0.
+Helper = Callable[..., int]
+
+_serial = itertools.count()
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one run produced: r0, the memory as the program left it, and the work it did."""
+
+    r0: int
+    memory: bytes
+    instructions: int
+    ctx: bytes | None = None
+    packet: bytes | None = None
+
+
+class Machine:
+    """The state a running program sees; helpers receive it as their first argument.
+
+    ``memory`` is the :class:`AddressSpace`; helpers read and write program memory through it
+    (``vm.memory.read_bytes(addr, n)``) so every access stays bounds-checked.
+    """
+
+    def __init__(self, memory: AddressSpace, helpers: Mapping[int, Helper]) -> None:
+        self.memory = memory
+        self.helpers = helpers
+        self.state = [0, MAY_GOTO_BUDGET]  # [instructions executed, may_goto iterations left]
+        self.regions: dict[str, Region] = {}
+
+    @property
+    def instructions(self) -> int:
+        return self.state[0]
+
+
+class Program:
+    """A validated, compiled program; :meth:`run` it as often as you like."""
+
+    def __init__(
+        self,
+        program: bytes | bytearray | Iterable[Instruction],
+        *,
+        helpers: Mapping[int, Helper] | None = None,
+        budget: int = DEFAULT_BUDGET,
+        strict_alignment: bool = False,
+    ) -> None:
+        if budget < 1:
+            raise ProgramRejected(f"the instruction budget must be positive, not {budget}")
+        self.helpers: dict[int, Helper] = dict(helpers or {})
+        self.budget = budget
+        self.strict_alignment = strict_alignment
+        self.slots = normalise(program)
+        self.flow = analyse(self.slots, self.helpers)
+        self.code: GeneratedCode = translate(self.flow, budget=budget)
+        self._filename = f"<pybpf-vm-{next(_serial)}>"
+        namespace: dict[str, Any] = {}
+        exec(compile(self.code.source, self._filename, "exec"), namespace)
+        self._factory: Callable[[dict[str, Any]], Callable[..., int]] = namespace["_factory"]
+
+    @property
+    def instructions(self) -> list[Instruction]:
+        return [insn for _, insn in self.slots]
+
+    def run(
+        self,
+        memory: bytes | bytearray = b"",
+        *,
+        ctx: bytes | bytearray | None = None,
+        packet: bytes | bytearray | None = None,
+        ctx_writable: bool = True,
+    ) -> RunResult:
+        """Run once with fresh memory.
+
+        r1 points at ``ctx`` when given, else at ``memory``, and r2 holds the length of
+        ``memory`` (the conformance suite's convention).  Legacy LD_ABS/LD_IND loads read
+        ``packet`` when given, else ``memory``.
+        """
+        space = AddressSpace(strict_alignment=self.strict_alignment)
+        frames = [
+            space.add("stack" if depth == 0 else f"stack (frame {depth})", RegionKind.STACK, STACK_FRAME_SIZE)
+            for depth in range(MAX_CALL_DEPTH)
+        ]
+        for frame in frames[1:]:
+            frame.hi = 0  # inactive until a call enters that depth
+        mem = space.add("memory", RegionKind.MEMORY, memory)
+        ctx_region = None
+        if ctx is not None:
+            ctx_region = space.add("ctx", RegionKind.CTX, ctx, writable=ctx_writable)
+        pkt = space.add("packet", RegionKind.PACKET, packet) if packet is not None else None
+        machine = Machine(space, self.helpers)
+        machine.regions = {reg.name: reg for reg in space.regions}
+        env = self._environment(machine, frames, pkt if pkt is not None else mem)
+        entry = self._factory(env)
+        r1 = (ctx_region or mem).base
+        try:
+            r0 = entry(r1, len(mem.buf), 0, 0, 0, frames[0].end, 0)
+        except ExitProgram as stop:
+            r0 = stop.r0 & MASK64
+        except VMFault as fault:
+            raise self._locate(fault, fault.__traceback__) from None
+        except Error:
+            raise
+        except Exception as exc:
+            index = self._slot_of(exc.__traceback__)
+            raise VMFault(f"helper failed: {type(exc).__name__}: {exc}", index=index) from exc
+        return RunResult(
+            r0,
+            bytes(mem.buf),
+            machine.state[0],
+            bytes(ctx_region.buf) if ctx_region is not None else None,
+            bytes(pkt.buf) if pkt is not None else None,
+        )
+
+    # -- binding ---------------------------------------------------------------------------
+
+    def _environment(self, machine: Machine, frames: list[Region], packet: Region) -> dict[str, Any]:
+        space = machine.memory
+        # Fast-path tables, slot -> buffer: generated code tries these first and falls back to
+        # the checked accessors when an access raises or is misaligned.  Only regions where
+        # every aligned in-bounds access is legal are listed: read-only ones never for writes,
+        # inactive stack frames never.
+        empty = bytearray()
+        slots = max(region.base >> 32 for region in space.regions) + 1
+        read_fast, write_fast = [empty] * slots, [empty] * slots
+
+        def publish(region: Region, active: bool) -> None:
+            slot = region.base >> 32
+            read_fast[slot] = region.buf if active else empty
+            write_fast[slot] = region.buf if active and region.writable else empty
+
+        for region in space.regions:
+            publish(region, region.hi > 0 or region.kind is not RegionKind.STACK)
+
+        def enter(depth: int) -> int:
+            if depth >= MAX_CALL_DEPTH:
+                raise VMFault(f"call depth exceeds {MAX_CALL_DEPTH} frames")
+            frame = frames[depth]
+            frame.hi = STACK_FRAME_SIZE
+            publish(frame, True)
+            return frame.end
+
+        def leave(depth: int) -> None:
+            frame = frames[depth]
+            frame.hi = 0
+            publish(frame, False)
+
+        state = machine.state
+        budget = self.budget
+        helpers = self.helpers
+
+        def over(count: int) -> None:
+            raise VMFault(f"instruction budget of {budget} exhausted (an endless loop?)")
+
+        def may_goto() -> bool:
+            if state[1] > 0:
+                state[1] -= 1
+                return True
+            return False
+
+        def legacy_load(offset: int, size: int) -> int:
+            # Out-of-bounds legacy packet loads end the program with r0 = 0 (kernel rule).
+            if offset < 0 or offset + size > len(packet.buf):
+                raise ExitProgram(0)
+            return int.from_bytes(packet.buf[offset : offset + size], "big")
+
+        def load_abs(imm: int, size: int) -> int:
+            return legacy_load(imm, size)
+
+        def load_ind(src: int, imm: int, size: int) -> int:
+            return legacy_load(ops.signed(src + imm, 32), size)
+
+        def callx(target: int, r1: int, r2: int, r3: int, r4: int, r5: int) -> int:
+            helper = helpers.get(target)
+            if helper is None:
+                raise VMFault(f"callx of unknown helper {target}")
+            return helper(machine, r1, r2, r3, r4, r5)
+
+        env: dict[str, Any] = {
+            "st": state,
+            "FB": [frame.buf for frame in frames],
+            "RB": read_fast,
+            "WB": write_fast,
+            "_enter": enter,
+            "_leave": leave,
+            "VM": machine,
+            "_over": over,
+            "_may": may_goto,
+            "ABS": load_abs,
+            "IND": load_ind,
+            "CALLX": callx,
+            "sdiv64": ops.sdiv64,
+            "smod64": ops.smod64,
+            "sdiv32": ops.sdiv32,
+            "smod32": ops.smod32,
+            "bswap16": ops.bswap16,
+            "bswap32": ops.bswap32,
+            "bswap64": ops.bswap64,
+        }
+        for size, code in ((1, "b"), (2, "h"), (4, "i"), (8, "q")):
+            env[f"U{size}"] = struct.Struct("<" + code.upper()).unpack_from
+            env[f"US{size}"] = struct.Struct("<" + code).unpack_from
+            env[f"P{size}"] = struct.Struct("<" + code.upper()).pack_into
+        for size in (1, 2, 4, 8):
+            env[f"L{size}"] = space.loader(size)
+            env[f"LS{size}"] = space.loader(size, signed=True)
+            env[f"S{size}"] = space.storer(size)
+        for helper_id, helper in helpers.items():
+            env[helper_env_name(helper_id)] = helper
+        return {name: env[name] for name in self.code.names}
+
+    # -- fault location --------------------------------------------------------------------
+
+    def _slot_of(self, tb: types.TracebackType | None) -> int | None:
+        slot = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self._filename:
+                lineno = tb.tb_lineno
+                if 1 <= lineno <= len(self.code.line_slots):
+                    slot = self.code.line_slots[lineno - 1]
+            tb = tb.tb_next
+        return slot
+
+    def _locate(self, fault: VMFault, tb: types.TracebackType | None) -> VMFault:
+        if fault.index is not None:
+            return fault
+        return VMFault(
+            fault.reason,
+            index=self._slot_of(tb),
+            address=fault.address,
+            size=fault.size,
+            region=fault.region,
+        )
+
+
+def prepare(
+    program: bytes | bytearray | Iterable[Instruction],
+    *,
+    helpers: Mapping[int, Helper] | None = None,
+    budget: int = DEFAULT_BUDGET,
+    strict_alignment: bool = False,
+) -> Program:
+    """Validate and compile ``program`` (raw bytes or instructions) for repeated runs."""
+    return Program(program, helpers=helpers, budget=budget, strict_alignment=strict_alignment)
+
+
+def run(
+    program: bytes | bytearray | Iterable[Instruction],
+    *,
+    memory: bytes | bytearray = b"",
+    ctx: bytes | bytearray | None = None,
+    packet: bytes | bytearray | None = None,
+    helpers: Mapping[int, Helper] | None = None,
+    budget: int = DEFAULT_BUDGET,
+    strict_alignment: bool = False,
+    ctx_writable: bool = True,
+) -> RunResult:
+    """Prepare and run ``program`` once; see :meth:`Program.run` for the register convention."""
+    prepared = prepare(program, helpers=helpers, budget=budget, strict_alignment=strict_alignment)
+    return prepared.run(memory, ctx=ctx, packet=packet, ctx_writable=ctx_writable)
+
+
+__all__ = ["DEFAULT_BUDGET", "Helper", "Machine", "Program", "RunResult", "prepare", "run"]

@@ -1,0 +1,137 @@
+"""Malformed objects: only pybpf errors, naming where the input is bad; never another exception.
+
+The fuzz tests mutate real compiled objects (byte flips, truncation, section-table corruption,
+word overwrites with boundary values): about 10k cases in all.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pybpf.elf import parse_object
+from pybpf.errors import ELFError, Error
+
+
+def fuzz(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+        ],
+        database=None,
+    )
+
+
+NAMES = st.sampled_from(["maps", "globals", "externs", "calls", "sections", "core"])
+
+
+def parse_or_pybpf_error(data: bytes) -> None:
+    try:
+        parse_object(data)
+    except Error:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "bad magic"),
+        (b"MZ\x90\x00" + bytes(60), "bad magic"),
+        (b"\x7fELF", "truncated"),
+        (b"\x7fELF\x01\x01" + bytes(58), "64-bit"),
+        (b"\x7fELF\x02\x02" + bytes(58), "big-endian"),
+    ],
+)
+def test_non_objects_are_rejected_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(ELFError, match=reason):
+        parse_object(data)
+
+
+def test_other_architectures_are_rejected(object_bytes: dict[str, bytes]) -> None:
+    data = bytearray(object_bytes["calls"])
+    struct.pack_into("<H", data, 0x12, 62)  # EM_X86_64
+    with pytest.raises(ELFError, match="not a BPF object"):
+        parse_object(bytes(data))
+
+
+def test_section_contents_past_the_end_name_the_section(object_bytes: dict[str, bytes]) -> None:
+    data = bytearray(object_bytes["calls"])
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    shnum = struct.unpack_from("<H", data, 0x3C)[0]
+    for index in range(shnum):
+        header = shoff + 64 * index
+        if struct.unpack_from("<I", data, header + 4)[0] == 1:  # first PROGBITS section
+            struct.pack_into("<Q", data, header + 32, 1 << 40)  # sh_size
+            break
+    with pytest.raises(ELFError, match="run past the end"):
+        parse_object(bytes(data))
+
+
+def test_truncated_object_raises_elf_error(object_bytes: dict[str, bytes]) -> None:
+    with pytest.raises(ELFError):
+        parse_object(object_bytes["maps"][: len(object_bytes["maps"]) // 2])
+
+
+def test_instruction_errors_name_the_section(object_bytes: dict[str, bytes]) -> None:
+    data = bytearray(object_bytes["calls"])
+    offset = data.find(bytes.fromhex("b400000000000000950000000000000000"))  # plain: w0 = 0; exit
+    assert offset > 0
+    data[offset] = 0xFF  # no such opcode
+    with pytest.raises(Error, match="raw_tp/sys_enter"):
+        parse_object(bytes(data))
+
+
+@fuzz(3500)
+@given(
+    NAMES, st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8)
+)
+def test_byte_flips_raise_only_pybpf_errors(
+    object_bytes: dict[str, bytes], name: str, flips: list[tuple[float, int]]
+) -> None:
+    data = bytearray(object_bytes[name])
+    for where, value in flips:
+        data[int(where * len(data))] = value
+    parse_or_pybpf_error(bytes(data))
+
+
+@fuzz(1500)
+@given(NAMES, st.floats(0, 1, exclude_max=True))
+def test_truncations_raise_only_pybpf_errors(object_bytes: dict[str, bytes], name: str, keep: float) -> None:
+    data = object_bytes[name]
+    parse_or_pybpf_error(data[: int(keep * len(data))])
+
+
+BOUNDARY = st.sampled_from([0, 1, 7, 8, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]) | st.integers(
+    0, 0xFFFFFFFF
+)
+
+
+@fuzz(3000)
+@given(NAMES, st.integers(0, 200), st.integers(0, 15), BOUNDARY)
+def test_section_header_corruption_raises_only_pybpf_errors(
+    object_bytes: dict[str, bytes], name: str, index: int, field: int, value: int
+) -> None:
+    data = bytearray(object_bytes[name])
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    shnum = struct.unpack_from("<H", data, 0x3C)[0]
+    at = shoff + 64 * (index % shnum) + 4 * field
+    struct.pack_into("<I", data, at, value)
+    parse_or_pybpf_error(bytes(data))
+
+
+@fuzz(2000)
+@given(NAMES, st.floats(0, 1, exclude_max=True), BOUNDARY)
+def test_word_overwrites_raise_only_pybpf_errors(
+    object_bytes: dict[str, bytes], name: str, where: float, value: int
+) -> None:
+    data = bytearray(object_bytes[name])
+    at = min(int(where * len(data)), len(data) - 4) & ~3
+    struct.pack_into("<I", data, at, value)
+    parse_or_pybpf_error(bytes(data))

@@ -1,0 +1,89 @@
+"""Whole-object behaviour: objects without BTF, linking errors, copies, entry points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pybpf.elf import match_section, parse_object
+from pybpf.errors import ELFError
+from pybpf.spec import ObjectSpec, RelocationKind
+
+LEGACY_ONLY = """
+#include "common.h"
+struct bpf_map_def { unsigned int type, key_size, value_size, max_entries, map_flags; };
+struct bpf_map_def SEC("maps") counts = { .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 16 };
+SEC("socket") int count(void *ctx) { __u32 k = 0; bpf_map_lookup_elem(&counts, &k); return 0; }
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+BTF_MAP = """
+#include "common.h"
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u32); } m SEC(".maps");
+SEC("socket") int use(void *ctx) { __u32 k = 0; bpf_map_lookup_elem(&m, &k); return 0; }
+"""
+
+
+def test_object_without_btf_still_gives_programs_and_legacy_maps(compile_c: Callable[..., bytes]) -> None:
+    spec = parse_object(compile_c("legacy_nobtf", LEGACY_ONLY, "-g0"))
+    assert spec.btf is None and spec.btf_ext is None
+    assert spec.maps["counts"].max_entries == 16
+    assert [
+        r.target for r in spec.programs["count"].relocations.values() if r.kind is RelocationKind.MAP
+    ] == ["counts"]
+
+
+def test_btf_defined_maps_without_btf_raise_a_clear_error(compile_c: Callable[..., bytes]) -> None:
+    with pytest.raises(ELFError, match=r"need the \.BTF section"):
+        parse_object(compile_c("btfmap_nobtf", BTF_MAP, "-g0"))
+
+
+def test_call_into_the_middle_of_a_function_is_rejected(object_bytes: dict[str, bytes]) -> None:
+    data = object_bytes["calls"]
+    call_leaf = bytes.fromhex("8510000010000000")  # middle: call 16 (to leaf, no relocation)
+    assert data.count(call_leaf) == 1
+    broken = data.replace(call_leaf, bytes.fromhex("851000000f000000"))
+    with pytest.raises(ELFError, match="not the start of a function"):
+        parse_object(broken)
+
+
+def test_from_bytes_and_from_file_agree(objects: dict[str, Path], object_bytes: dict[str, bytes]) -> None:
+    a = ObjectSpec.from_file(objects["maps"])
+    b = ObjectSpec.from_bytes(object_bytes["maps"])
+    assert a.programs == b.programs and a.maps == b.maps
+
+
+def test_copy_is_equal_but_independent(objects: dict[str, Path]) -> None:
+    spec = ObjectSpec.from_file(objects["calls"])
+    copy = spec.copy()
+    assert copy.programs == spec.programs and copy.maps == spec.maps
+    copy.programs["plain"].instructions.pop()
+    copy.maps["values"].max_entries = 99
+    assert spec.programs["plain"].slot_count == 2 and spec.maps["values"].max_entries == 4
+
+
+def test_copy_shares_the_immutable_btf(objects: dict[str, Path]) -> None:
+    spec = ObjectSpec.from_file(objects["calls"])
+    assert spec.copy().btf is spec.btf
+
+
+def test_missing_file_raises_elf_error(tmp_path: Path) -> None:
+    with pytest.raises(ELFError, match="cannot read"):
+        ObjectSpec.from_file(tmp_path / "absent.o")
+
+
+def test_pybpf_exports_the_spec_classes() -> None:
+    import pybpf
+
+    assert pybpf.ObjectSpec is ObjectSpec
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\0"), min_size=1))
+def test_prefix_sections_keep_any_target_text(target: str) -> None:
+    match = match_section("kprobe/" + target)
+    assert match is not None and match.target == target

@@ -1,0 +1,48 @@
+"""``pybpf vm run`` (the ``vm`` click group, tested directly)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pybpf.cli.vm_cmd import vm
+from pybpf.vm import VMFault
+
+SUITE = Path(__file__).resolve().parents[3] / "shared" / "conformance"
+
+
+def test_conformance_file_runs_and_is_checked_against_its_result() -> None:
+    result = CliRunner().invoke(vm, ["run", str(SUITE / "subnet.data")])
+    assert result.exit_code == 0
+    assert "r0 = 0x1 (1)" in result.output
+    assert "matches the expected value" in result.output
+
+
+def test_mem_option_sets_the_memory(tmp_path: Path) -> None:
+    source = tmp_path / "len.s"
+    source.write_text("mov %r0, %r2\nexit\n")
+    result = CliRunner().invoke(vm, ["run", str(source), "--mem", "01 02 03", "--json"])
+    assert json.loads(result.output) == {"r0": 3, "instructions": 2}
+
+
+def test_show_memory_prints_what_the_program_wrote(tmp_path: Path) -> None:
+    source = tmp_path / "store.s"
+    source.write_text("stb [%r1+1], 0xab\nmov %r0, 0\nexit\n")
+    result = CliRunner().invoke(vm, ["run", str(source), "--mem", "0000", "--json", "--show-memory"])
+    assert json.loads(result.output)["memory"] == "00ab"
+
+
+def test_raw_bin_file_runs(tmp_path: Path) -> None:
+    binary = tmp_path / "prog.bin"
+    binary.write_bytes(bytes.fromhex("b7000000070000009500000000000000"))
+    result = CliRunner().invoke(vm, ["run", str(binary), "--json"])
+    assert json.loads(result.output)["r0"] == 7
+
+
+def test_fault_is_raised_as_a_pybpf_error_for_the_main_handler(tmp_path: Path) -> None:
+    source = tmp_path / "bad.s"
+    source.write_text("ldxw %r0, [%r1+0]\nexit\n")
+    result = CliRunner().invoke(vm, ["run", str(source)])
+    assert isinstance(result.exception, VMFault)

@@ -1,0 +1,43 @@
+"""Small program builders shared by the VM tests (instructions from ``pybpf.isa.constructors``)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pybpf.isa import constructors as c
+from pybpf.isa.instruction import Instruction
+from pybpf.isa.opcodes import AluOp, Size
+
+
+def binop_program(op: AluOp, *, wide: bool, signed: bool = False) -> list[Instruction]:
+    """r0 = mem[0:8] <op> mem[8:16]: one prepared program serves every operand pair."""
+    alu = c.alu64_reg if wide else c.alu32_reg
+    return [
+        c.ldx_mem(Size.DW, 0, 1, 0),
+        c.ldx_mem(Size.DW, 3, 1, 8),
+        alu(op, 0, 3, signed=signed),
+        c.exit(),
+    ]
+
+
+def operands(a: int, b: int) -> bytes:
+    return a.to_bytes(8, "little") + b.to_bytes(8, "little")
+
+
+def returning(*body: Instruction) -> list[Instruction]:
+    """``body`` followed by exit."""
+    return [*body, c.exit()]
+
+
+STRICT = os.environ.get("PYBPF_STRICT") == "1"
+
+
+def require_kernel_feature(available: bool, reason: str) -> None:
+    """Same contract as tests/conftest.py: skip, or fail under PYBPF_STRICT=1."""
+    if available:
+        return
+    if STRICT:
+        pytest.fail(f"PYBPF_STRICT=1 and a kernel feature is missing: {reason}")
+    pytest.skip(reason)
