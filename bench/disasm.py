@@ -51,7 +51,20 @@ def generate(functions: int) -> str:
 
 
 def compile_object(source: Path, output: Path) -> None:
-    cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "bpfel-freestanding", "-g", "-O2", "-c", str(source), "-o", str(output)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ziglang",
+        "cc",
+        "-target",
+        "bpfel-freestanding",
+        "-g",
+        "-O2",
+        "-c",
+        str(source),
+        "-o",
+        str(output),
+    ]
     subprocess.run(cmd, check=True)
 
 
@@ -96,7 +109,9 @@ def main() -> None:
         print(f"pybpf parse:              {t_parse * 1e3:8.1f} ms  {count / t_parse:12,.0f} insn/s")
         print(f"pybpf parse + disasm:     {t_ours * 1e3:8.1f} ms  {count / t_ours:12,.0f} insn/s")
 
-        tool = next((t for t in ("llvm-objdump", "llvm-objdump-14", "llvm-objdump-15") if shutil.which(t)), None)
+        tool = next(
+            (t for t in ("llvm-objdump", "llvm-objdump-14", "llvm-objdump-15") if shutil.which(t)), None
+        )
         if tool is None:
             print("llvm-objdump not found: no reference timing")
             return
@@ -105,7 +120,9 @@ def main() -> None:
             subprocess.run([tool, "-d", str(obj)], check=True, stdout=subprocess.DEVNULL)
 
         t_ref = best_of(args.runs, reference)
-        print(f"llvm-objdump -d:          {t_ref * 1e3:8.1f} ms  {count / t_ref:12,.0f} insn/s (process included)")
+        print(
+            f"llvm-objdump -d:          {t_ref * 1e3:8.1f} ms  {count / t_ref:12,.0f} insn/s (process included)"
+        )
         print(f"ratio pybpf / llvm-objdump time: {t_ours / t_ref:.2f}x")
 
 

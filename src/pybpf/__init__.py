@@ -30,13 +30,33 @@ _LAZY = {
     "ProgramSpec": ("pybpf.spec", "ProgramSpec"),
     "MapSpec": ("pybpf.spec", "MapSpec"),
     "build": ("pybpf.cc", "build"),
+    "KernelError": ("pybpf.kernel.errors", "KernelError"),
+    "KeyNotFound": ("pybpf.kernel.errors", "KeyNotFound"),
+    "KeyExists": ("pybpf.kernel.errors", "KeyExists"),
+    "MapFull": ("pybpf.kernel.errors", "MapFull"),
+    "PermissionDenied": ("pybpf.kernel.errors", "PermissionDenied"),
+    "NotSupportedByKernel": ("pybpf.kernel.errors", "NotSupportedByKernel"),
+    "VerifierError": ("pybpf.kernel.errors", "VerifierError"),
+    "BTFLoadError": ("pybpf.kernel.btf_load", "BTFLoadError"),
+    "VMFault": ("pybpf.vm", "VMFault"),
 }
 
 if TYPE_CHECKING:
     from .btf import BTF
     from .cc import build
     from .isa import Instruction
+    from .kernel.btf_load import BTFLoadError
+    from .kernel.errors import (
+        KernelError,
+        KeyExists,
+        KeyNotFound,
+        MapFull,
+        NotSupportedByKernel,
+        PermissionDenied,
+        VerifierError,
+    )
     from .spec import MapSpec, ObjectSpec, ProgramSpec
+    from .vm import VMFault
 
 
 def __getattr__(name: str) -> Any:
@@ -55,16 +75,25 @@ __all__ = [
     "BTF",
     "AssemblerError",
     "BTFError",
+    "BTFLoadError",
     "CompileError",
     "ELFError",
     "Error",
     "Instruction",
     "InvalidInstruction",
+    "KernelError",
+    "KeyExists",
+    "KeyNotFound",
+    "MapFull",
     "MapSpec",
     "NotSupported",
+    "NotSupportedByKernel",
     "ObjectSpec",
     "ParseError",
+    "PermissionDenied",
     "ProgramSpec",
     "ToolNotFound",
+    "VMFault",
+    "VerifierError",
     "build",
 ]

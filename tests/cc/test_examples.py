@@ -37,6 +37,19 @@ PROGRAM_SECTIONS = {
 }
 
 
+# example -> (program function names, maps defined in .maps)
+SPEC_CONTENTS = {
+    "minimal": (["on_write"], []),
+    "bootstrap": (["handle_exec", "handle_exit"], ["exec_start", "rb"]),
+    "uprobe": (["uprobe_add", "uprobe_sub", "uretprobe_add", "uretprobe_sub"], []),
+    "tc": (["tc_ingress"], []),
+    "sockfilter": (["socket_handler"], ["rb"]),
+    "task_iter": (["dump_task"], []),
+    "xdp": (["xdp_count"], ["proto_count"]),
+    "execsnoop": (["handle_execve"], ["events"]),
+}
+
+
 @pytest.fixture(scope="module")
 def example_objects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("examples")
@@ -84,6 +97,28 @@ def test_parent_pid_read_is_a_co_re_relocation_on_task_struct(
         if relo.kind is CoreReloKind.FIELD_BYTE_OFFSET
     }
     assert "task_struct" in relocated
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_CONTENTS))
+def test_example_parses_into_an_object_spec_with_its_programs_and_maps(
+    example_objects: dict[str, Path], name: str
+) -> None:
+    from pybpf.spec import ObjectSpec
+
+    spec = ObjectSpec.from_file(example_objects[name])
+    programs, maps = SPEC_CONTENTS[name]
+    assert (sorted(spec.programs), sorted(m for m in spec.maps if not m.startswith("."))) == (programs, maps)
+
+
+@pytest.mark.parametrize(("name", "variable"), [("minimal", "target_pid"), ("bootstrap", "min_duration_ns")])
+def test_example_const_volatile_filter_is_a_settable_rodata_variable(
+    example_objects: dict[str, Path], name: str, variable: str
+) -> None:
+    from pybpf.spec import ObjectSpec
+
+    spec = ObjectSpec.from_file(example_objects[name])
+    spec.rodata[variable] = 1234
+    assert spec.rodata[variable] == 1234
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,9 @@ def prog(objects: dict[str, Path]) -> ProgramSpec:
 
 
 def test_core_records_of_the_entry_function_keep_their_slots(prog: ProgramSpec) -> None:
-    entry = [(r.insn, r.kind, r.access) for r in prog.core_relocations if r.insn < prog.subprograms["parent_pid"]]
+    entry = [
+        (r.insn, r.kind, r.access) for r in prog.core_relocations if r.insn < prog.subprograms["parent_pid"]
+    ]
     assert entry == [(0, CoreReloKind.FIELD_BYTE_OFFSET, "0:1"), (3, CoreReloKind.FIELD_EXISTS, "0:0")]
 
 

@@ -53,7 +53,7 @@ def placed_copies(prog: ProgramSpec) -> list[tuple[str, int]]:
     return [(prog.name, 0), *prog.subprograms.items()]
 
 
-OBJECTS = ["calls", "maps", "globals", "externs", "sections", "core"]
+OBJECTS = ["calls", "maps", "globals", "externs", "sections", "core", "struct_ops"]
 
 
 @pytest.mark.tool

@@ -69,3 +69,12 @@ def test_ksym_loads_are_ksym_relocations(spec: ObjectSpec) -> None:
 def test_externs_have_btf_descriptions(spec: ObjectSpec) -> None:
     assert spec.btf is not None
     assert all(spec.btf[e.btf_type_id].name == name for name, e in spec.externs.items())
+
+
+def test_kconfig_layout_is_published_for_btf_fixup(spec: ObjectSpec) -> None:
+    layout = spec.section_layouts[".kconfig"]
+    assert layout.size == 9 and layout.offsets == {
+        "LINUX_KERNEL_VERSION": 0,
+        "CONFIG_HZ": 4,
+        "CONFIG_BPF_SYSCALL": 8,
+    }

@@ -92,3 +92,15 @@ def test_global_references_name_the_section_and_offset(spec: ObjectSpec, target:
 def test_global_references_are_map_value_relocations(spec: ObjectSpec) -> None:
     kinds = {r.kind for r in spec.programs["read_globals"].relocations.values()}
     assert kinds == {RelocationKind.MAP_VALUE}
+
+
+def test_section_layouts_give_real_sizes_and_offsets_for_btf_fixup(spec: ObjectSpec) -> None:
+    layout = spec.section_layouts[".rodata"]
+    assert layout.size == 40
+    assert layout.offsets["comm_filter"] == 16 and layout.offsets["pair"] == 36
+
+
+def test_section_layouts_cover_every_data_section(spec: ObjectSpec) -> None:
+    assert {".rodata", ".data", ".bss", ".data.custom", ".rodata.config", "license"} <= set(
+        spec.section_layouts
+    )

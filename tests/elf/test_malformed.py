@@ -29,7 +29,7 @@ def fuzz(examples: int) -> settings:
     )
 
 
-NAMES = st.sampled_from(["maps", "globals", "externs", "calls", "sections", "core"])
+NAMES = st.sampled_from(["maps", "globals", "externs", "calls", "sections", "core", "struct_ops"])
 
 
 def parse_or_pybpf_error(data: bytes) -> None:

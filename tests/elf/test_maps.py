@@ -131,3 +131,8 @@ def test_editing_a_copy_leaves_the_original_map_untouched(maps: ObjectSpec) -> N
 def test_map_relocation_equals_symbolic_value(maps: ObjectSpec) -> None:
     prog = maps.programs["use_maps"]
     assert Relocation(RelocationKind.MAP, "ringbuf") in prog.relocations.values()
+
+
+def test_maps_section_layout_places_each_definition(maps: ObjectSpec) -> None:
+    layout = maps.section_layouts[".maps"]
+    assert layout.size == 368 and layout.offsets["outer"] == 64

@@ -38,7 +38,7 @@ TEXTS = [
     (
         c.atomic(Size.W, AtomicOp.XOR, 1, 2, 4),
         "(c3) lock *(u32 *)(r1 +4) ^= r2",
-        "lock *(u32 *)(r1 + 4) ^= r2",
+        "lock *(u32 *)(r1 + 4) ^= w2",
     ),
     (
         c.atomic(Size.DW, AtomicOp.FETCH_AND, 5, 3),
@@ -78,7 +78,7 @@ TEXTS = [
     (
         c.atomic(Size.B, AtomicOp.STORE_REL, 1, 2, 3),
         "(d3) store_release((u8 *)(r1 +3), r2)",
-        "store_release((u8 *)(r1 + 3), r2)",
+        "store_release((u8 *)(r1 + 3), w2)",
     ),
     (c.ld_abs(Size.B, 12), "(30) r0 = *(u8 *)skb[12]", "r0 = *(u8 *)skb[12]"),
     (c.ld_ind(Size.H, 1, 0), "(48) r0 = *(u16 *)skb[r1 + 0]", "r0 = *(u16 *)skb[r1]"),

@@ -14,7 +14,7 @@ from ..btf import BTF
 from ..btf.ext import BTFExt
 from ..enums import MapFlags, MapType, ProgramFlags, ProgramType
 from ..errors import ELFError, Error
-from ..spec import MapOrigin, MapSpec, ObjectSpec, ProgramSpec, Variable
+from ..spec import ExternKind, MapOrigin, MapSpec, ObjectSpec, ProgramSpec, SectionLayout, Variable
 from ..spec.globaldata import section_family
 from .btfmaps import (
     LEGACY_SECTION,
@@ -25,11 +25,12 @@ from .btfmaps import (
     parse_legacy_maps,
 )
 from .datasec import datasec_layout, find_datasec
-from .externs import collect_externs
+from .externs import KCONFIG_SECTION, collect_externs
 from .functions import DataTargets, Function, resolve_references, split_functions
 from .linker import ExtIndex, link
 from .reader import ElfFile, SectionType, read_elf
 from .sections import match_section
+from .structops import STRUCT_OPS_SECTIONS, parse_struct_ops
 
 TEXT = ".text"
 #: Largest global-data section accepted: far above what the kernel allows for one array value.
@@ -83,6 +84,11 @@ class _Parser:
             legacy_maps = parse_legacy_maps(elf, legacy_section)
         for placed in btf_maps + legacy_maps:
             self._add_map(spec, placed.spec)
+        for name in STRUCT_OPS_SECTIONS:
+            ops_section = elf.section(name)
+            if ops_section is not None and ops_section.type == SectionType.PROGBITS:
+                for m in parse_struct_ops(elf, ops_section, spec.btf):
+                    self._add_map(spec, m)
         global_data = self._global_data(spec)
         if kconfig is not None:
             self._add_map(spec, kconfig)
@@ -101,6 +107,7 @@ class _Parser:
                 fns = split_functions(elf, section)
                 resolve_references(elf, section, fns, targets)
                 functions.extend(fns)
+        spec.section_layouts = self._layouts(spec)
         starts = {fn.key: fn for fn in functions}
         ext = ExtIndex(spec.btf_ext) if spec.btf_ext is not None else None
         for fn in functions:
@@ -139,6 +146,24 @@ class _Parser:
         if ext_section is not None and ext_section.type == SectionType.PROGBITS:
             ext = BTFExt.from_bytes(ext_section.data, btf)
         return btf, ext
+
+    def _layouts(self, spec: ObjectSpec) -> dict[str, SectionLayout]:
+        layouts: dict[str, SectionLayout] = {}
+        if spec.btf is None:
+            return layouts
+        for section in self.elf.sections:
+            if section.type not in (SectionType.PROGBITS, SectionType.NOBITS) or section.name in layouts:
+                continue
+            if section.is_exec or not section.name or find_datasec(spec.btf, section.name) is None:
+                continue
+            offsets = {v.name: v.offset for v in datasec_layout(self.elf, spec.btf, section)}
+            layouts[section.name] = SectionLayout(section.size, offsets)
+        kconfig = [e for e in spec.externs.values() if e.kind is ExternKind.KCONFIG]
+        if kconfig and KCONFIG_SECTION in spec.maps:
+            layouts[KCONFIG_SECTION] = SectionLayout(
+                spec.maps[KCONFIG_SECTION].value_size, {e.name: e.offset for e in kconfig}
+            )
+        return layouts
 
     # ----------------------------------------------------------------- maps
 

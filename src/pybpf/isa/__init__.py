@@ -8,7 +8,7 @@ values, :func:`disassemble` turns them into text in the kernel's or LLVM's synta
 from __future__ import annotations
 
 from . import constructors
-from .asm import assemble
+from .asm import assemble, detect_dialect
 from .constructors import call_helper, exit, ld_imm64, ld_map_fd, mov32_imm, mov64_imm, mov64_reg
 from .disasm import Resolver, disassemble, format_kernel, format_llvm
 from .helpers import HELPER_IDS, HELPER_NAMES, helper_id, helper_name
@@ -45,6 +45,7 @@ __all__ = [
     "call_helper",
     "constructors",
     "decode",
+    "detect_dialect",
     "disassemble",
     "encode",
     "exit",

@@ -317,7 +317,9 @@ def _llvm_atomic(insn: Instruction, size: Size, narrow: str) -> str:
     addr = f"r{insn.dst} {sign} {abs(insn.off)}"
     imm = insn.imm
     if imm in (AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR):
-        return f"lock *{ptr} {_ALU_SYMBOL[AluOp(imm)]} {narrow}{insn.src}"
+        # LLVM 14 shows a 32-bit add on an r register unless alu32 is on; and/or/xor only exist on w.
+        value = narrow if imm == AtomicOp.ADD else reg
+        return f"lock *{ptr} {_ALU_SYMBOL[AluOp(imm)]} {value}{insn.src}"
     if imm in (AtomicOp.FETCH_ADD, AtomicOp.FETCH_OR, AtomicOp.FETCH_AND, AtomicOp.FETCH_XOR):
         name = _ATOMIC_NAME[AtomicOp(imm & ~1)]
         return f"{reg}{insn.src} = atomic_fetch_{name}({ptr}, {reg}{insn.src})"
@@ -330,9 +332,9 @@ def _llvm_atomic(insn: Instruction, size: Size, narrow: str) -> str:
         return f"{reg}0 = {fn}({addr}, {reg}0, {reg}{insn.src})"
     load_ptr = _mem(size, insn.src, insn.off)[1:]
     if imm == AtomicOp.LOAD_ACQ:
-        return f"{narrow}{insn.dst} = load_acquire({load_ptr})"
+        return f"{reg}{insn.dst} = load_acquire({load_ptr})"
     if imm == AtomicOp.STORE_REL:
-        return f"store_release({ptr}, {narrow}{insn.src})"
+        return f"store_release({ptr}, {reg}{insn.src})"
     return "<unknown>"
 
 

@@ -148,7 +148,6 @@ class AtomicOp(IntEnum):
     OR = 0x40
     AND = 0x50
     XOR = 0xA0
-    FETCH = 0x01
     FETCH_ADD = 0x01
     FETCH_OR = 0x41
     FETCH_AND = 0x51
@@ -157,6 +156,8 @@ class AtomicOp(IntEnum):
     CMPXCHG = 0xF1
     LOAD_ACQ = 0x100
     STORE_REL = 0x110
+    #: The flag bit itself (an alias of FETCH_ADD, whose base operation ADD is 0).
+    FETCH = 0x01
 
     @property
     def base(self) -> int:

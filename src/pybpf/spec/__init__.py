@@ -11,7 +11,7 @@ from .debuginfo import CORERelocation, FuncInfo, LineInfo
 from .externs import ExternKind, ExternSpec
 from .globaldata import GlobalData, UnknownVariable
 from .maps import MapOrigin, MapSpec, Variable
-from .object import ObjectSpec
+from .object import ObjectSpec, SectionLayout
 from .program import ProgramSpec
 from .relocation import Relocation, RelocationKind
 
@@ -29,6 +29,7 @@ __all__ = [
     "ProgramSpec",
     "Relocation",
     "RelocationKind",
+    "SectionLayout",
     "UnknownVariable",
     "Variable",
 ]

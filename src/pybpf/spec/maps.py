@@ -26,6 +26,7 @@ class MapOrigin(enum.Enum):
     LEGACY = "legacy"  # SEC("maps") struct bpf_map_def
     GLOBAL_DATA = "global_data"  # .data / .rodata / .bss and their custom .data.* variants
     KCONFIG = "kconfig"  # the synthetic map holding __kconfig externs
+    STRUCT_OPS = "struct_ops"  # SEC(".struct_ops") / SEC(".struct_ops.link") variables
     USER = "user"  # built in Python
 
 
@@ -37,7 +38,8 @@ class MapSpec:
     map name), because fds exist only once loaded.  ``data`` is the initial value of a
     global-data map (always ``value_size`` bytes; zeros for ``.bss``) and ``variables`` says where
     each of its variables sits.  ``contents`` holds other
-    initial key/value pairs, already encoded.
+    initial key/value pairs, already encoded.  A struct_ops map keeps its initial struct bytes in
+    ``data`` and its function pointers, by member name, in ``functions``.
     """
 
     name: str
@@ -59,6 +61,8 @@ class MapSpec:
     origin: MapOrigin = MapOrigin.USER
     section: str = ""
     variables: dict[str, Variable] = field(default_factory=dict)
+    #: struct_ops maps: function-pointer member → name of the program implementing it
+    functions: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_global_data(self) -> bool:
@@ -72,6 +76,7 @@ class MapSpec:
             slots=dict(self.slots),
             contents=list(self.contents),
             variables=dict(self.variables),
+            functions=dict(self.functions),
         )
 
     def __str__(self) -> str:

@@ -15,6 +15,19 @@ if TYPE_CHECKING:
     from ..btf import BTF
 
 
+@dataclass(frozen=True, slots=True)
+class SectionLayout:
+    """The real size of an ELF section and where each of its BTF variables sits.
+
+    clang leaves DATASEC sizes and most variable offsets at 0 in ``.BTF``; the kernel refuses such
+    BTF, so a loader rewrites them from this (the same fix-up libbpf performs before
+    ``BPF_BTF_LOAD``).
+    """
+
+    size: int
+    offsets: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class ObjectSpec:
     """Programs and maps of one object, by name.
@@ -34,6 +47,8 @@ class ObjectSpec:
     kernel_version: int = 0
     externs: dict[str, ExternSpec] = field(default_factory=dict)
     path: str | None = None
+    #: DATASEC name → real layout (every DATASEC of ``btf`` backed by a section, and ``.kconfig``)
+    section_layouts: dict[str, SectionLayout] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- construction
 
@@ -83,4 +98,4 @@ class ObjectSpec:
         return "\n".join(lines)
 
 
-__all__ = ["ObjectSpec"]
+__all__ = ["ObjectSpec", "SectionLayout"]
