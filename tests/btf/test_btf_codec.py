@@ -208,3 +208,46 @@ def test_every_struct_of_the_compiled_object_round_trips(
     codec = codec_for(obj, type_id)
     raw = data.draw(st.binary(min_size=codec.size, max_size=codec.size))
     assert codec.encode(codec.decode(raw)) == raw
+
+
+def test_struct_containing_itself_by_value_is_refused() -> None:
+    btf = build([S32, Struct(0, "loop", 8, (Member("a", 1, 0), Member("self", 2, 32)))])
+    with pytest.raises(CodecError, match="contains itself"):
+        codec_for(btf, 2)
+
+
+def test_huge_array_is_refused_instead_of_allocating() -> None:
+    btf = build([S32, Array(0, "", 1, 1, 1 << 30)])
+    with pytest.raises(CodecError, match="too large"):
+        codec_for(btf, 2)
+
+
+def test_data_section_decodes_like_a_struct_of_its_variables() -> None:
+    from pybpf.btf import Datasec, Var, VarSecInfo
+
+    section = Datasec(0, ".data", 8, (VarSecInfo(3, 0, 4), VarSecInfo(4, 4, 4)))
+    btf = build([S32, Float(0, "float", 4), Var(0, "counter", 1), Var(0, "ratio", 2), section])
+    values = codec_for(btf, 5).decode(b"\x03\0\0\0\x00\x00\xc0\x3f")
+    assert (values.counter, values.ratio) == (3, 1.5)
+
+
+def test_data_section_of_an_unlinked_object_is_refused(btf_sections: dict[str, bytes]) -> None:
+    from pybpf.btf import Kind
+
+    obj = BTF.from_bytes(btf_sections["kinds"])  # the compiler leaves every variable at offset 0
+    with pytest.raises(CodecError, match="overlap"):
+        codec_for(obj, obj.find(".data", Kind.DATASEC).id)
+
+
+def test_nan_payload_survives_a_round_trip() -> None:
+    btf = build([Float(0, "float", 4)])
+    codec = codec_for(btf, 1)
+    signalling_nan = b"\x01\x00\x80\x7f"
+    assert codec.encode(codec.decode(signalling_nan)) == signalling_nan
+
+
+def test_big_endian_btf_gives_big_endian_integers() -> None:
+    from pybpf.btf.encode import StringTable, encode_types
+
+    btf = BTF.from_bytes(encode_types([S32], strings=StringTable(), order=">"))
+    assert codec_for(btf, 1).decode(b"\x00\x00\x01\x00") == 256

@@ -41,3 +41,8 @@ def test_split_btf_encodes_only_its_own_types() -> None:
     split = build([Struct(0, "s", 4, (Member("a", 1, 0),))], base=base)
     again = BTF.from_bytes(encode(split), base=base)
     assert list(again) == list(split)
+
+
+def test_to_bytes_is_the_encoding(btf_sections: dict[str, bytes]) -> None:
+    data = btf_sections["kinds"]
+    assert BTF.from_bytes(data).to_bytes() == data

@@ -14,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pybpf.btf import BTF, BTFError
+from pybpf.btf.codec import codec_for
 from pybpf.btf.encode import build, encode
 from pybpf.btf.ext import BTFExt
 from pybpf.btf.rawdump import dump_json, dump_raw
+from pybpf.errors import Error
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -38,7 +40,7 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
 
 
 def walk(btf: BTF) -> None:
-    """Touch every type the way users of the library would."""
+    """Touch every type the way users of the library would (codecs may also raise CodecError)."""
     for type_id in range(len(btf)):
         for op in (btf.__getitem__, btf.type_name, btf.size_of, btf.align_of, btf.resolve):
             with contextlib.suppress(BTFError):
@@ -49,6 +51,11 @@ def walk(btf: BTF) -> None:
         dump_json(btf)
     with contextlib.suppress(BTFError):
         encode(btf)
+    for type_id in range(1, len(btf)):
+        with contextlib.suppress(Error):
+            codec = codec_for(btf, type_id)
+            if codec.size <= 1 << 16:
+                codec.encode(codec.decode(bytes(codec.size)))
     for name in ("int", "task_like", "nested", "", "\udcff"):
         with contextlib.suppress(BTFError):
             btf.find_all(name)

@@ -70,10 +70,13 @@ def test_raw_dump_of_compiled_object_matches_bpftool(bpf_objects: dict[str, Path
 @needs_bpftool
 @pytest.mark.tool
 @pytest.mark.parametrize("name", ["kinds", "core"])
-def test_json_dump_of_compiled_object_matches_bpftool(bpf_objects: dict[str, Path], name: str) -> None:
+@pytest.mark.parametrize(("pretty", "flags"), [(False, ["-j"]), (True, ["-j", "-p"])])
+def test_json_dump_of_compiled_object_is_byte_identical_to_bpftool(
+    bpf_objects: dict[str, Path], name: str, pretty: bool, flags: list[str]
+) -> None:
     path = bpf_objects[name]
-    ours = json.loads(dump_json(BTF.from_bytes(_btf_section(path))))
-    assert ours == json.loads(bpftool("-j", "btf", "dump", "file", str(path)))
+    ours = dump_json(BTF.from_bytes(_btf_section(path)), pretty=pretty)
+    assert ours == bpftool(*flags, "btf", "dump", "file", str(path))
 
 
 @pytest.mark.tool

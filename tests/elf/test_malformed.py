@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pybpf.elf import parse_object
 from pybpf.errors import ELFError, Error
+from pybpf.spec import RelocationKind
 
 
 def fuzz(examples: int) -> settings:
@@ -33,10 +34,19 @@ NAMES = st.sampled_from(["maps", "globals", "externs", "calls", "sections", "cor
 
 
 def parse_or_pybpf_error(data: bytes) -> None:
+    """Parse; a pybpf error is fine, and a spec that does come out must be self-consistent."""
     try:
-        parse_object(data)
+        spec = parse_object(data)
     except Error:
-        pass
+        return
+    for prog in spec.programs.values():
+        slots = set(prog.slots())
+        assert set(prog.relocations) <= slots
+        assert set(prog.subprograms.values()) <= slots
+        assert all(f.insn in slots for f in prog.func_info)
+        for reloc in prog.relocations.values():
+            if reloc.kind in (RelocationKind.MAP, RelocationKind.MAP_VALUE):
+                assert reloc.target in spec.maps
 
 
 @pytest.mark.parametrize(
@@ -88,7 +98,7 @@ def test_instruction_errors_name_the_section(object_bytes: dict[str, bytes]) -> 
         parse_object(bytes(data))
 
 
-@fuzz(3500)
+@fuzz(2500)
 @given(
     NAMES, st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8)
 )
@@ -113,7 +123,7 @@ BOUNDARY = st.sampled_from([0, 1, 7, 8, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0x
 )
 
 
-@fuzz(3000)
+@fuzz(2500)
 @given(NAMES, st.integers(0, 200), st.integers(0, 15), BOUNDARY)
 def test_section_header_corruption_raises_only_pybpf_errors(
     object_bytes: dict[str, bytes], name: str, index: int, field: int, value: int
@@ -126,7 +136,7 @@ def test_section_header_corruption_raises_only_pybpf_errors(
     parse_or_pybpf_error(bytes(data))
 
 
-@fuzz(2000)
+@fuzz(1500)
 @given(NAMES, st.floats(0, 1, exclude_max=True), BOUNDARY)
 def test_word_overwrites_raise_only_pybpf_errors(
     object_bytes: dict[str, bytes], name: str, where: float, value: int
@@ -134,4 +144,44 @@ def test_word_overwrites_raise_only_pybpf_errors(
     data = bytearray(object_bytes[name])
     at = min(int(where * len(data)), len(data) - 4) & ~3
     struct.pack_into("<I", data, at, value)
+    parse_or_pybpf_error(bytes(data))
+
+
+@pytest.fixture(scope="module")
+def parsed_sections(object_bytes: dict[str, bytes]) -> dict[str, list[tuple[int, int]]]:
+    """(offset, size) in the file of each section the parser reads (not debug info)."""
+    from pybpf.elf.reader import SectionType, read_elf
+
+    skip = (".debug", ".rel.debug", ".eh_frame", ".rel.eh_frame", ".llvm")
+    return {
+        name: [
+            (s.offset, s.size)
+            for s in read_elf(data).sections
+            if s.size and s.type != SectionType.NOBITS and not s.name.startswith(skip)
+        ]
+        for name, data in object_bytes.items()
+    }
+
+
+@fuzz(2500)
+@given(
+    NAMES,
+    st.integers(0, 1000),
+    st.lists(st.tuples(st.floats(0, 1, exclude_max=True), BOUNDARY), min_size=1, max_size=4),
+)
+def test_corrupting_sections_the_parser_reads_raises_only_pybpf_errors(
+    object_bytes: dict[str, bytes],
+    parsed_sections: dict[str, list[tuple[int, int]]],
+    name: str,
+    pick: int,
+    writes: list[tuple[float, int]],
+) -> None:
+    data = bytearray(object_bytes[name])
+    offset, size = parsed_sections[name][pick % len(parsed_sections[name])]
+    for where, value in writes:
+        at = offset + int(where * size)
+        if at + 4 <= offset + size:
+            struct.pack_into("<I", data, at, value)
+        else:
+            data[at] = value & 0xFF
     parse_or_pybpf_error(bytes(data))

@@ -87,3 +87,18 @@ def test_pybpf_exports_the_spec_classes() -> None:
 def test_prefix_sections_keep_any_target_text(target: str) -> None:
     match = match_section("kprobe/" + target)
     assert match is not None and match.target == target
+
+
+LEGACY_WIDE = """
+#include "common.h"
+struct bpf_elf_map { __u32 type, size_key, size_value, max_elem, flags, id, pinning; };
+struct bpf_elf_map SEC("maps") wide = { .type = BPF_MAP_TYPE_HASH, .size_key = 8, .size_value = 16, .max_elem = 32, .pinning = 2 };
+SEC("tc") int use_wide(void *ctx) { __u64 k = 0; bpf_map_lookup_elem(&wide, &k); return 0; }
+"""
+
+
+def test_legacy_definitions_longer_than_bpf_map_def_read_the_first_five_fields(
+    compile_c: Callable[..., bytes],
+) -> None:
+    m = parse_object(compile_c("legacy_wide", LEGACY_WIDE)).maps["wide"]
+    assert (m.type.name, m.key_size, m.value_size, m.max_entries) == ("HASH", 8, 16, 32)

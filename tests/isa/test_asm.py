@@ -8,7 +8,7 @@ import pytest
 from isa_testlib import conformance_files, conformance_sections
 
 from pybpf.errors import AssemblerError
-from pybpf.isa import Instruction, assemble, encode
+from pybpf.isa import Instruction, assemble, disassemble, encode
 from pybpf.isa import constructors as c
 from pybpf.isa.asm import detect_dialect
 from pybpf.isa.opcodes import AluOp, AtomicOp, JmpOp, PseudoSrc, Size
@@ -26,6 +26,14 @@ def test_every_conformance_program_assembles(path: Path) -> None:
     assert detect_dialect(program) == "conformance"
     insns = assemble(program)
     assert insns and all(isinstance(insn, Instruction) for insn in insns)
+
+
+@pytest.mark.parametrize("syntax", ["kernel", "llvm"])
+@pytest.mark.parametrize("path", CONFORMANCE, ids=[p.stem for p in CONFORMANCE])
+def test_conformance_program_survives_disassembly_and_reassembly(path: Path, syntax: str) -> None:
+    insns = assemble(conformance_sections(path)["asm"])
+    listing = "\n".join(disassemble(insns, syntax=syntax))  # type: ignore[arg-type]
+    assert assemble(listing) == insns
 
 
 RAW = [p for p in CONFORMANCE if "raw" in conformance_sections(p)]
@@ -75,7 +83,7 @@ CONFORMANCE_LINES = [
 
 
 @pytest.mark.parametrize(("line", "insn"), CONFORMANCE_LINES, ids=[t for t, _ in CONFORMANCE_LINES])
-def test_conformance_dialect_line(line: str, insn: Instruction) -> None:
+def test_conformance_line_assembles_to_the_instruction(line: str, insn: Instruction) -> None:
     assert assemble(line, dialect="conformance") == [insn]
 
 
@@ -133,7 +141,7 @@ C_LINES = [
 
 
 @pytest.mark.parametrize(("line", "insn"), C_LINES, ids=[t for t, _ in C_LINES])
-def test_c_like_line(line: str, insn: Instruction) -> None:
+def test_c_like_line_assembles_to_the_instruction(line: str, insn: Instruction) -> None:
     assert assemble(line) == [insn]
 
 
@@ -199,7 +207,7 @@ def test_c_like_labels_resolve() -> None:
         ("       0:\tb7 00 00 00 01 00 00 00\tr0 = 1\n", "llvm"),
     ],
 )
-def test_dialect_detection(text: str, dialect: str) -> None:
+def test_dialect_is_detected_from_the_text(text: str, dialect: str) -> None:
     assert detect_dialect(text) == dialect
 
 

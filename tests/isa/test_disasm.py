@@ -107,12 +107,16 @@ TEXTS = [
 
 
 @pytest.mark.parametrize(("insn", "kernel", "llvm"), TEXTS, ids=[k for _, k, _ in TEXTS])
-def test_kernel_syntax_matches_the_verifier_log(insn: Instruction, kernel: str, llvm: str) -> None:
+def test_kernel_text_of_each_instruction_matches_the_verifier_log_format(
+    insn: Instruction, kernel: str, llvm: str
+) -> None:
     assert format_kernel(insn) == kernel
 
 
 @pytest.mark.parametrize(("insn", "kernel", "llvm"), TEXTS, ids=[k for _, k, _ in TEXTS])
-def test_llvm_syntax_matches_llvm_objdump(insn: Instruction, kernel: str, llvm: str) -> None:
+def test_llvm_text_of_each_instruction_matches_the_llvm_objdump_format(
+    insn: Instruction, kernel: str, llvm: str
+) -> None:
     assert format_llvm(insn) == llvm
 
 

@@ -9,7 +9,7 @@ import pytest
 from pybpf.errors import InvalidInstruction
 from pybpf.isa import Instruction, decode, encode
 from pybpf.isa import constructors as c
-from pybpf.isa.opcodes import AluOp, AtomicOp, InsnClass, JmpOp, PseudoSrc, Size
+from pybpf.isa.opcodes import AluOp, AtomicOp, InsnClass, JmpOp, PseudoSrc, Reg, Size
 
 
 def raw(opcode: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> bytes:
@@ -170,7 +170,7 @@ def test_instruction_decode_reads_at_an_offset() -> None:
         (c.ld_imm64(1, 0), "is_lddw"),
     ],
 )
-def test_kind_properties(insn: Instruction, kind: str) -> None:
+def test_kind_properties_recognise_each_instruction_kind(insn: Instruction, kind: str) -> None:
     assert getattr(insn, kind)
 
 
@@ -193,7 +193,7 @@ def test_non_jumps_have_no_target(insn: Instruction) -> None:
     assert insn.jump_target(0) is None
 
 
-def test_field_views() -> None:
+def test_lddw_field_views_split_the_64_bit_constant() -> None:
     insn = c.ld_map_value(1, 5, 8)
     assert (insn.cls, insn.pseudo_src, insn.imm_lo, insn.imm_hi) == (InsnClass.LD, PseudoSrc.MAP_VALUE, 5, 8)
 
@@ -225,3 +225,17 @@ def test_kernel_internal_instructions_decode_only_from_xlated_code(data: bytes, 
         decode(data)
     (insn,) = decode(data, xlated=True)
     assert (str(insn), insn.encode()) == (text, data)
+
+
+@pytest.mark.parametrize("name", ["map_lookup_elem", "bpf_map_lookup_elem"])
+def test_call_helper_accepts_a_helper_name(name: str) -> None:
+    assert c.call_helper(name) == c.call_helper(1)
+
+
+def test_call_helper_rejects_an_unknown_name() -> None:
+    with pytest.raises(InvalidInstruction, match="unknown helper"):
+        c.call_helper("no_such_helper")
+
+
+def test_register_enum_names_the_frame_pointer() -> None:
+    assert c.mov64_reg(Reg.R1, Reg.FP) == c.mov64_reg(1, 10)

@@ -47,13 +47,17 @@ def test_valid_instruction_survives_encode_then_decode(insn: Instruction) -> Non
 @settings(max_examples=300)
 @given(programs)
 def test_kernel_listing_assembles_back_to_the_same_program(insns: list[Instruction]) -> None:
-    assert assemble("\n".join(disassemble(insns))) == insns
+    lines = disassemble(insns)
+    assert assemble("\n".join(lines)) == insns
+    assert disassemble(assemble("\n".join(lines))) == lines
 
 
 @settings(max_examples=300)
 @given(programs)
 def test_llvm_listing_assembles_back_to_the_same_program(insns: list[Instruction]) -> None:
-    assert assemble("\n".join(disassemble(insns, syntax="llvm"))) == insns
+    lines = disassemble(insns, syntax="llvm")
+    assert assemble("\n".join(lines)) == insns
+    assert disassemble(assemble("\n".join(lines)), syntax="llvm") == lines
 
 
 @settings(max_examples=150)
@@ -123,3 +127,19 @@ def test_assembler_raises_only_assembler_error_on_arbitrary_text(text: str) -> N
         assemble(text)
     except AssemblerError:
         pass
+
+
+@settings(max_examples=100)
+@given(programs, st.sampled_from(["kernel", "llvm"]))
+def test_listing_with_source_lines_labels_and_opcodes_assembles_back(
+    insns: list[Instruction], syntax: str
+) -> None:
+    slots = [0]
+    for insn in insns:
+        slots.append(slots[-1] + insn.slots)
+    symbols = {0: "int prog(void * ctx)" if syntax == "kernel" else "prog", slots[len(insns) // 2]: "sub"}
+    line_info = {slot: f"x = {slot}; /* line */" for slot in slots[:-1:2]}
+    text = "\n".join(
+        disassemble(insns, syntax=syntax, opcodes=True, symbols=symbols, line_info=line_info)  # type: ignore[arg-type]
+    )
+    assert assemble(text) == insns

@@ -116,3 +116,9 @@ def test_clang_assembles_our_llvm_syntax_to_our_bytes(alu32: bool, tmp_path: Pat
     assert built.returncode == 0, built.stderr[:2000]
     (section,) = [s for s in code_sections(tmp_path / "all.o") if s.name == "socket"]
     assert section.data == encode(PROGRAM)
+
+
+@pytest.mark.parametrize("syntax", ["kernel", "llvm"])
+def test_every_opcode_has_a_proper_text(syntax: str) -> None:
+    text = "\n".join(disassemble(PROGRAM, syntax=syntax))  # type: ignore[arg-type]
+    assert "BUG" not in text and "unknown>" not in text and "?" not in text

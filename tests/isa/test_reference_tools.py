@@ -61,7 +61,9 @@ def ours(section: CodeSection, *, alu32: bool) -> list[tuple[Instruction | None,
 
 @pytest.mark.tool
 @pytest.mark.parametrize("sample", LLVM14_SAMPLES)
-def test_llvm_syntax_matches_llvm_objdump(sample: str, sample_objects: dict[str, Path]) -> None:
+def test_llvm_listing_of_compiled_samples_matches_llvm_objdump(
+    sample: str, sample_objects: dict[str, Path]
+) -> None:
     if LLVM_OBJDUMP is None:
         pytest.skip("llvm-objdump is not installed")
     reference = objdump(sample_objects[sample])
@@ -80,7 +82,7 @@ def test_llvm_syntax_matches_llvm_objdump(sample: str, sample_objects: dict[str,
 
 @pytest.mark.tool
 @pytest.mark.parametrize("sample", LLVM14_SAMPLES)
-def test_llvm_alu32_syntax_matches_llvm_objdump_with_alu32(
+def test_llvm_alu32_listing_of_compiled_samples_matches_llvm_objdump_with_alu32(
     sample: str, sample_objects: dict[str, Path]
 ) -> None:
     if LLVM_OBJDUMP is None:

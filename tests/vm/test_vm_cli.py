@@ -46,3 +46,11 @@ def test_fault_is_raised_as_a_pybpf_error_for_the_main_handler(tmp_path: Path) -
     source.write_text("ldxw %r0, [%r1+0]\nexit\n")
     result = CliRunner().invoke(vm, ["run", str(source)])
     assert isinstance(result.exception, VMFault)
+
+
+def test_trace_prints_each_executed_instruction_with_its_effect(tmp_path: Path) -> None:
+    source = tmp_path / "t.s"
+    source.write_text("mov %r0, 5\nadd %r0, 2\nexit\n")
+    result = CliRunner().invoke(vm, ["run", str(source), "--trace"])
+    lines = result.output.splitlines()
+    assert lines[:3] == ["    0: (b7) r0 = 5  ; r0=0x5", "    1: (07) r0 += 2  ; r0=0x7", "    2: (95) exit"]

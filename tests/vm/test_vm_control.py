@@ -247,3 +247,38 @@ def test_load_acquire_and_store_release_move_values() -> None:
     ]
     result = run(program, memory=bytes(16))
     assert (result.r0, result.memory[8]) == (0x41, 0x41)
+
+
+def test_long_fall_through_chain_compiles_and_runs() -> None:
+    # 600 "count, then leave if r1 == i" links: far more than the generator inlines in one go.
+    links = 600
+    program = [c.mov64_imm(0, 0), c.mov64_imm(1, links - 1)]
+    for i in range(links):
+        program += [c.alu64_imm(AluOp.ADD, 0, 1), c.jmp_imm(JmpOp.JEQ, 1, i, 2 * (links - i - 1) + 1)]
+    program += [c.mov64_imm(0, -1), c.exit()]
+    assert run(program).r0 == links
+
+
+def test_deeply_nested_branches_compile_and_run() -> None:
+    # Each taken branch continues the chain, each fall-through exits: nesting grows per link.
+    links = 150
+    program = [c.mov64_imm(1, -1)]
+    for i in range(links):
+        program += [c.jmp_imm(JmpOp.JNE, 1, i, 2), c.mov64_imm(0, i), c.exit()]
+    program += [c.mov64_imm(0, 77), c.exit()]
+    assert run(program).r0 == 77
+
+
+def test_traced_program_reports_every_executed_slot_with_registers() -> None:
+    seen: list[tuple[int, int]] = []
+    program = prepare(count_down(2), trace=True)
+    result = program.run(tracer=lambda slot, regs: seen.append((slot, regs[1])))
+    assert [slot for slot, _ in seen] == [0, 1, 2, 3, 4, 2, 3, 4, 5]
+    assert seen[2] == (2, 2)  # r1 as the loop body starts
+    assert result.r0 == 3
+
+
+def test_untraced_program_ignores_a_tracer() -> None:
+    calls: list[int] = []
+    assert prepare(count_down(2)).run(tracer=lambda slot, regs: calls.append(slot)).r0 == 3
+    assert calls == []

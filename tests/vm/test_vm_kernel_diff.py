@@ -17,7 +17,7 @@ from vm_builders import require_kernel_feature
 
 from pybpf.isa import constructors as c
 from pybpf.isa.instruction import Instruction, encode
-from pybpf.isa.opcodes import AluOp, JmpOp
+from pybpf.isa.opcodes import AluOp, AtomicOp, JmpOp, Size
 from pybpf.vm import run
 
 pytestmark = pytest.mark.kernel
@@ -125,3 +125,45 @@ def test_random_comparisons_take_the_kernel_branches(
     program = [c.ld_imm64(reg + 1, value) for reg, value in enumerate(seed)]
     program += [*_decision_bits(comparisons), c.exit()]
     assert _kernel_r0(program) == run(program).r0
+
+
+def _stack_op(kind: int, size: Size, slot: int, reg: int, op: AtomicOp) -> list[Instruction]:
+    """One access to the 64 bytes below r10, aligned for its size."""
+    nbytes = {Size.B: 1, Size.H: 2, Size.W: 4, Size.DW: 8}[size]
+    off = -64 + (slot * nbytes) % 64
+    if kind == 0:
+        return [c.stx_mem(size, 10, reg, off)]
+    if kind == 1:
+        return [c.ldx_mem(size, reg, 10, off)]
+    if kind == 2:
+        return [c.st_mem(size, 10, off, reg * 0x01020304 - 7)]
+    wide = Size.DW if size == Size.DW else Size.W
+    off = -64 + (slot * 8) % 64
+    return [c.atomic(wide, op, 10, reg, off)]
+
+
+stack_op = st.builds(
+    _stack_op,
+    st.integers(0, 3),
+    st.sampled_from(list(Size)),
+    st.integers(0, 63),
+    st.integers(1, 4),
+    st.sampled_from([op for op in AtomicOp if op not in (AtomicOp.LOAD_ACQ, AtomicOp.STORE_REL)]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seeds, st.lists(st.one_of(stack_op, operation.map(lambda insn: [insn])), min_size=1, max_size=16))
+def test_random_stack_and_atomic_program_matches_the_kernel(
+    kernel_available: None, seed: list[int], steps: list[list[Instruction]]
+) -> None:
+    program = [c.ld_imm64(reg + 1, value) for reg, value in enumerate(seed)]
+    program += [c.stx_mem(Size.DW, 10, 1 + i % 4, -64 + 8 * i) for i in range(8)]
+    program += [c.mov64_imm(0, 0), *(insn for step in steps for insn in step)]
+    for i in range(8):  # fold the whole stack area into r0
+        program += [c.alu64_imm(AluOp.MUL, 0, 31), c.ldx_mem(Size.DW, 5, 10, -64 + 8 * i)]
+        program += [c.alu64_reg(AluOp.ADD, 0, 5)]
+    low = [*program, c.exit()]
+    high = [*program, c.alu64_imm(AluOp.RSH, 0, 32), c.exit()]
+    vm_r0 = run(low).r0
+    assert (_kernel_r0(low), _kernel_r0(high)) == (vm_r0 & 0xFFFF_FFFF, vm_r0 >> 32)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from vm_builders import returning
 
 from pybpf.errors import Error
@@ -250,3 +252,37 @@ def test_store_to_read_only_ctx_faults_and_leaves_it_unchanged() -> None:
 
 def test_read_only_ctx_can_be_read() -> None:
     assert run(returning(c.ldx_mem(Size.W, 0, 1, 0)), ctx=b"\1\0\0\0", ctx_writable=False).r0 == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 64),
+    st.integers(-80, 80),
+    st.sampled_from([1, 2, 4, 8]),
+    st.booleans(),
+)
+def test_checked_load_succeeds_exactly_when_in_bounds_and_aligned_as_required(
+    length: int, offset: int, size: int, strict: bool
+) -> None:
+    mem = AddressSpace()
+    region = mem.add("buf", RegionKind.MEMORY, bytes(range(length)), strict_alignment=strict)
+    allowed = 0 <= offset and offset + size <= length and not (strict and offset % size)
+    try:
+        value = mem.loader(size)((region.base + offset) & M64)
+    except VMFault as fault:
+        assert not allowed
+        assert fault.size == size
+    else:
+        assert allowed
+        assert value == int.from_bytes(bytes(range(length))[offset : offset + size], "little")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.sampled_from([1, 2, 4, 8]))
+def test_any_address_either_loads_or_faults_with_a_vm_fault(address: int, size: int) -> None:
+    mem = AddressSpace()
+    mem.add("buf", RegionKind.MEMORY, 16)
+    try:
+        mem.load(address, size)
+    except VMFault as fault:
+        assert fault.address == address

@@ -6,7 +6,9 @@ it returns.  Types are frozen dataclasses that refer to each other by id.
 
 from __future__ import annotations
 
-from .errors import BTFError, TypeNotFound
+from typing import TYPE_CHECKING, Any
+
+from .errors import BTFError, CodecError, TypeNotFound
 from .fields import FieldLocation
 from .spec import BTF, Header
 from .types import (
@@ -40,11 +42,45 @@ from .types import (
     Volatile,
 )
 
+# Resolved on first use so that opening BTF does not pay for codecs, BTF.ext or the writer.
+_LAZY = {
+    "BTFExt": "ext",
+    "CoreRelo": "ext",
+    "CoreReloKind": "ext",
+    "FuncInfo": "ext",
+    "LineInfo": "ext",
+    "StructValue": "codec",
+    "codec_for": "codec",
+    "cstr": "codec",
+    "build": "encode",
+}
+
+if TYPE_CHECKING:
+    from .codec import StructValue, codec_for, cstr
+    from .encode import build
+    from .ext import BTFExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pybpf.btf' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "BTF",
     "Array",
     "BTFError",
+    "BTFExt",
+    "CodecError",
     "Const",
+    "CoreRelo",
+    "CoreReloKind",
     "Datasec",
     "DeclTag",
     "Enum",
@@ -53,18 +89,21 @@ __all__ = [
     "FieldLocation",
     "Float",
     "Func",
+    "FuncInfo",
     "FuncProto",
     "Fwd",
     "Header",
     "Int",
     "IntEncoding",
     "Kind",
+    "LineInfo",
     "Linkage",
     "Member",
     "Param",
     "Ptr",
     "Restrict",
     "Struct",
+    "StructValue",
     "Type",
     "TypeNotFound",
     "TypeTag",
@@ -74,4 +113,7 @@ __all__ = [
     "VarSecInfo",
     "Void",
     "Volatile",
+    "build",
+    "codec_for",
+    "cstr",
 ]

@@ -14,6 +14,7 @@ little-endian layout of BPF targets.
 from __future__ import annotations
 
 import enum
+import itertools
 import keyword
 import math
 import re
@@ -27,6 +28,9 @@ from .spec import BTF
 from .types import Array, Datasec, Enum, Enum64, Float, Int, IntEncoding, Ptr, Struct, Union, Var
 
 MAX_DEPTH = 64
+#: Bigger values are refused: no BPF map value or event is this large, and a corrupt ``nelems``
+#: would otherwise make decode allocate gigabytes.
+MAX_VALUE_SIZE = 64 << 20
 
 
 class Codec(Protocol):
@@ -389,6 +393,7 @@ class _Builder:
         self.btf = btf
         self.order = btf.header.order
         self.cache: dict[int, Codec] = {}
+        self.building: set[int] = set()
 
     def codec(self, type_id: int, depth: int = 0) -> Codec:
         if depth > MAX_DEPTH:
@@ -396,7 +401,15 @@ class _Builder:
         found = self.cache.get(type_id)
         if found is not None:
             return found
-        made = self._make(type_id, depth)
+        if type_id in self.building:
+            raise CodecError(f"type id {type_id}: contains itself by value")
+        self.building.add(type_id)
+        try:
+            made = self._make(type_id, depth)
+        finally:
+            self.building.discard(type_id)
+        if made.size > MAX_VALUE_SIZE:
+            raise CodecError(f"type id {type_id}: {made.size} bytes is too large for a value codec")
         self.cache[type_id] = made
         return made
 
@@ -434,7 +447,6 @@ class _Builder:
 
     def _struct(self, t: Struct | Union, depth: int) -> StructCodec:
         codec = StructCodec(t, t.size)
-        self.cache[t.id] = codec  # before members: pointers back to the struct are plain ints anyway
         anon = 0
         for m in t.members:
             member_codec = self.codec(m.type_id, depth + 1)
@@ -461,6 +473,11 @@ class _Builder:
         """A data section (``.rodata``, ``.bss``) decodes like a struct of its variables."""
         size = t.size or max((v.offset + v.size for v in t.vars), default=0)
         codec = StructCodec(t, size)
+        spans = sorted((v.offset, v.offset + v.size) for v in t.vars)
+        if any(end > nxt for (_, end), (nxt, _) in itertools.pairwise(spans)):
+            raise CodecError(
+                f"type id {t.id}: variables of {t.name!r} overlap (offsets not assigned yet, as in an unlinked object?)"
+            )
         for v in t.vars:
             var = self.btf[v.type_id]
             member_codec = self.codec(v.type_id, depth + 1)

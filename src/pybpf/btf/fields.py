@@ -65,8 +65,10 @@ def _tokens(path: str) -> list[str | int]:
     return out
 
 
-def find_member(btf: BTF, type_id: int, name: str) -> tuple[Member, int] | None:
+def find_member(btf: BTF, type_id: int, name: str, _depth: int = 0) -> tuple[Member, int] | None:
     """The member ``name`` of a struct/union and its bit offset, looking into anonymous members."""
+    if _depth > 32:
+        raise BTFError(f"type id {type_id}: anonymous members nested too deeply or cyclic", section=".BTF")
     t = btf.resolve(type_id)
     if not isinstance(t, Struct | Union):
         return None
@@ -75,7 +77,7 @@ def find_member(btf: BTF, type_id: int, name: str) -> tuple[Member, int] | None:
             return m, m.bit_offset
     for m in t.members:
         if not m.name:
-            inner = find_member(btf, m.type_id, name)
+            inner = find_member(btf, m.type_id, name, _depth + 1)
             if inner is not None:
                 found, offset = inner
                 return found, m.bit_offset + offset

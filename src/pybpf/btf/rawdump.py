@@ -194,9 +194,71 @@ def json_type(t: AnyType) -> dict[str, Any]:
 def dump_json(btf: BTF, ids: Iterable[int] | None = None, *, pretty: bool = False) -> str:
     """``{"types": [...]}`` as bpftool ``-j`` prints it (compact unless ``pretty``)."""
     doc = {"types": [json_type(t) for t in _selected(btf, ids)]}
-    if pretty:
-        return json.dumps(doc, indent=4) + "\n"
-    return json.dumps(doc, separators=(",", ":")) + "\n"
+    writer = _JSONWriter(pretty)
+    writer.value(doc)
+    return writer.text() + "\n"
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\f": "\\f", "\b": "\\b"}
+
+
+class _JSONWriter:
+    """JSON laid out like bpftool's writer: with ``pretty``, members go on their own lines but an
+    array's elements follow each other (``[{ ... },{ ... }]``), which ``json.dumps`` cannot do."""
+
+    def __init__(self, pretty: bool) -> None:
+        self.pretty = pretty
+        self.parts: list[str] = []
+        self.depth = 0
+        self.sep = ""
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def _eor(self) -> None:
+        if self.sep:
+            self.parts.append(self.sep)
+        self.sep = ","
+
+    def _eol(self) -> None:
+        if self.pretty:
+            self.parts.append("\n" + "    " * self.depth)
+
+    def _begin(self, char: str) -> None:
+        self._eor()
+        self.parts.append(char)
+        self.depth += 1
+        self.sep = ""
+
+    def _end(self, char: str) -> None:
+        self.depth -= 1
+        if self.sep:
+            self._eol()
+        self.parts.append(char)
+        self.sep = ","
+
+    def value(self, value: Any) -> None:
+        if isinstance(value, dict):
+            self._begin("{")
+            for key, item in value.items():
+                self._eor()
+                self._eol()
+                self.sep = ""
+                self.parts.append(_quote(key) + (": " if self.pretty else ":"))
+                self.value(item)
+            self._end("}")
+        elif isinstance(value, list):
+            self._begin("[")
+            for item in value:
+                self.value(item)
+            self._end("]")
+        else:
+            self._eor()
+            self.parts.append(_quote(value) if isinstance(value, str) else json.dumps(value))
+
+
+def _quote(text: str) -> str:
+    return '"' + "".join(_ESCAPES.get(c, c) for c in text) + '"'
 
 
 __all__ = ["dump_json", "dump_raw", "json_type", "raw_lines"]

@@ -324,8 +324,11 @@ class BTF:
         index = type_id - self.start_id
         if index >= len(self._offsets):
             raise TypeNotFound(f"no type id {type_id} (valid: 0..{len(self) - 1})")
-        (info,) = self._u32.unpack_from(self._types, self._offsets[index] + 4)
-        return Kind((info >> 24) & 0x1F)
+        try:
+            (info,) = self._u32.unpack_from(self._types, self._offsets[index] + 4)
+            return Kind((info >> 24) & 0x1F)
+        except (struct.error, ValueError) as exc:
+            raise BTFError(f"type id {type_id}: malformed record ({exc})", section=SECTION) from exc
 
     def type_record(self, type_id: int) -> bytes:
         """The raw bytes of a type's record in the type section (for writers and debugging)."""
@@ -436,8 +439,10 @@ class BTF:
             return ids
         haystack = self._name_offs_bytes
         offsets = self._string_offsets(name)
-        if self.base is not None:
-            offsets += self.base._string_offsets(name)
+        chain = self.base
+        while chain is not None:  # own types may use any ancestor's strings
+            offsets += chain._string_offsets(name)
+            chain = chain.base
         own: list[int] = []
         for str_off in offsets:
             needle = struct.pack("=I", str_off)
@@ -559,6 +564,12 @@ class BTF:
         from .fields import locate
 
         return locate(self, type_id, path)
+
+    def to_bytes(self) -> bytes:
+        """This blob's types re-encoded (see :mod:`pybpf.btf.encode`): what ``BPF_BTF_LOAD`` takes."""
+        from .encode import encode
+
+        return encode(self)
 
     def __repr__(self) -> str:
         base = f", base with {len(self.base)} ids" if self.base is not None else ""

@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "disasm": ("disasm_cmd", "disasm", "Disassemble the programs of a BPF object."),
     "asm": ("asm_cmd", "asm", "Assemble BPF assembly text into raw instructions."),
     "btf": ("btf_cmd", "btf", "Inspect and dump BTF type information."),
+    "vm": ("vm_cmd", "vm", "Run BPF programs in the userspace VM."),
 }
 
 

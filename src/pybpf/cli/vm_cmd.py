@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from ..errors import Error
+from ..isa.instruction import Instruction
 
 
 def _load_program(path: Path, dialect: str | None) -> tuple[bytes, bytes | None, int | None]:
@@ -37,6 +38,42 @@ def _load_program(path: Path, dialect: str | None) -> tuple[bytes, bytes | None,
     return bytes(encode(assemble(text, dialect=dialect))), None, None  # type: ignore[arg-type]
 
 
+class _TracePrinter:
+    """Prints each executed instruction with the registers it changed.
+
+    A tracer sees the registers *before* an instruction, so a line is printed when the next
+    instruction starts: that is when the effect of this one is known.
+    """
+
+    def __init__(self, slots: list[tuple[int, Instruction]]) -> None:
+        from ..isa import format_kernel
+
+        self.text = {slot: format_kernel(insn, slot=slot) for slot, insn in slots}
+        self.previous: tuple[int, ...] | None = None
+        self.pending: int | None = None
+
+    def __call__(self, slot: int, registers: tuple[int, ...]) -> None:
+        self._emit(registers)
+        self.pending, self.previous = slot, registers
+
+    def _emit(self, registers: tuple[int, ...] | None) -> None:
+        if self.pending is None:
+            return
+        changes = ""
+        if registers is not None and self.previous is not None:
+            changed = [
+                f"r{i}={new:#x}"
+                for i, (old, new) in enumerate(zip(self.previous, registers, strict=True))
+                if old != new
+            ]
+            changes = f"  ; {' '.join(changed)}" if changed else ""
+        click.echo(f"{self.pending:5}: {self.text[self.pending]}{changes}")
+
+    def flush(self) -> None:
+        self._emit(None)
+        self.pending = None
+
+
 @click.group()
 def vm() -> None:
     """Run BPF programs in the userspace VM."""
@@ -48,6 +85,7 @@ def vm() -> None:
 @click.option("--dialect", type=click.Choice(["kernel", "llvm", "conformance"]), help="Assembly dialect.")
 @click.option("--budget", type=int, default=None, help="Instruction budget (default 1,000,000).")
 @click.option("--show-memory", is_flag=True, help="Print the memory as the program left it.")
+@click.option("--trace", is_flag=True, help="Print every executed instruction and the registers it changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def run_command(
     program: Path,
@@ -55,21 +93,28 @@ def run_command(
     dialect: str | None,
     budget: int | None,
     show_memory: bool,
+    trace: bool,
     as_json: bool,
 ) -> None:
     """Run PROGRAM (assembly, conformance .data file or raw .bin) and print r0."""
-    from ..vm import DEFAULT_BUDGET, run
+    from ..vm import DEFAULT_BUDGET, prepare
     from ..vm.conformance import conformance_helpers
     from ..vm.plugin import parse_hex
 
     code, file_memory, expected = _load_program(program, dialect)
     memory = parse_hex(mem_hex) if mem_hex is not None else (file_memory or b"")
-    result = run(
+    prepared = prepare(
         code,
-        memory=memory,
         helpers=conformance_helpers(),
         budget=budget if budget is not None else DEFAULT_BUDGET,
+        trace=trace,
     )
+    printer = _TracePrinter(prepared.slots) if trace else None
+    try:
+        result = prepared.run(memory, tracer=printer)
+    finally:
+        if printer is not None:
+            printer.flush()
     matches = None if expected is None or mem_hex is not None else result.r0 == expected
     if as_json:
         record: dict[str, object] = {"r0": result.r0, "instructions": result.instructions}

@@ -45,7 +45,6 @@ class Function:
     end: int
     insns: list[tuple[int, Instruction]] = field(default_factory=list)
     refs: dict[int, Ref] = field(default_factory=dict)
-    is_global: bool = False
 
     @property
     def key(self) -> tuple[int, int]:
@@ -107,7 +106,7 @@ def split_functions(elf: ElfFile, section: Section) -> list[Function]:
         last_slot, last = body[-1]
         if last_slot + last.slots > end:
             raise ELFError(f"function {sym.name!r} ends inside an lddw", section=section.name, offset=sym.value)
-        functions.append(Function(sym.name, section, start, end, body, is_global=sym.bind != 0))
+        functions.append(Function(sym.name, section, start, end, body))
     return functions
 
 

@@ -71,49 +71,12 @@ class _Parser:
         spec.kernel_version = self._version()
         spec.btf, spec.btf_ext = self._btf()
 
-        externs, kconfig = collect_externs(elf, spec.btf)
-        spec.externs = externs
-        btf_maps: list[PlacedMap] = []
-        legacy_maps: list[PlacedMap] = []
-        maps_section = elf.section(MAPS_SECTION)
-        if maps_section is not None and maps_section.type in (SectionType.PROGBITS, SectionType.NOBITS):
-            btf_maps = parse_btf_maps(elf, maps_section, spec.btf)
-            apply_slot_relocations(elf, maps_section, btf_maps)
-        legacy_section = elf.section(LEGACY_SECTION)
-        if legacy_section is not None and legacy_section.type == SectionType.PROGBITS:
-            legacy_maps = parse_legacy_maps(elf, legacy_section)
-        for placed in btf_maps + legacy_maps:
-            self._add_map(spec, placed.spec)
-        for name in STRUCT_OPS_SECTIONS:
-            ops_section = elf.section(name)
-            if ops_section is not None and ops_section.type == SectionType.PROGBITS:
-                for m in parse_struct_ops(elf, ops_section, spec.btf):
-                    self._add_map(spec, m)
-        global_data = self._global_data(spec)
+        spec.externs, kconfig = collect_externs(elf, spec.btf)
+        targets = self._maps(spec)
         if kconfig is not None:
             self._add_map(spec, kconfig)
-
-        targets = DataTargets(
-            global_data=global_data,
-            btf_maps={p.offset: p for p in btf_maps},
-            legacy_maps={p.offset: p for p in legacy_maps},
-            maps_index=maps_section.index if maps_section is not None else None,
-            legacy_index=legacy_section.index if legacy_section is not None else None,
-            externs=externs,
-        )
-        functions: list[Function] = []
-        for section in elf.sections:
-            if section.is_exec and section.size:
-                fns = split_functions(elf, section)
-                resolve_references(elf, section, fns, targets)
-                functions.extend(fns)
         spec.section_layouts = self._layouts(spec)
-        starts = {fn.key: fn for fn in functions}
-        ext = ExtIndex(spec.btf_ext) if spec.btf_ext is not None else None
-        for fn in functions:
-            if fn.section.name == TEXT:
-                continue
-            self._add_program(spec, fn, starts, ext)
+        self._programs(spec, targets)
         return spec
 
     # ----------------------------------------------------------------- small sections
@@ -167,6 +130,34 @@ class _Parser:
 
     # ----------------------------------------------------------------- maps
 
+    def _maps(self, spec: ObjectSpec) -> DataTargets:
+        """Every map of the object; returns what code relocations can point at."""
+        elf = self.elf
+        btf_maps: list[PlacedMap] = []
+        legacy_maps: list[PlacedMap] = []
+        maps_section = elf.section(MAPS_SECTION)
+        if maps_section is not None and maps_section.type in (SectionType.PROGBITS, SectionType.NOBITS):
+            btf_maps = parse_btf_maps(elf, maps_section, spec.btf)
+            apply_slot_relocations(elf, maps_section, btf_maps)
+        legacy_section = elf.section(LEGACY_SECTION)
+        if legacy_section is not None and legacy_section.type == SectionType.PROGBITS:
+            legacy_maps = parse_legacy_maps(elf, legacy_section)
+        for placed in btf_maps + legacy_maps:
+            self._add_map(spec, placed.spec)
+        for name in STRUCT_OPS_SECTIONS:
+            ops_section = elf.section(name)
+            if ops_section is not None and ops_section.type == SectionType.PROGBITS:
+                for m in parse_struct_ops(elf, ops_section, spec.btf):
+                    self._add_map(spec, m)
+        return DataTargets(
+            global_data=self._global_data(spec),
+            btf_maps={p.offset: p for p in btf_maps},
+            legacy_maps={p.offset: p for p in legacy_maps},
+            maps_index=maps_section.index if maps_section is not None else None,
+            legacy_index=legacy_section.index if legacy_section is not None else None,
+            externs=spec.externs,
+        )
+
     def _add_map(self, spec: ObjectSpec, m: MapSpec) -> None:
         if m.name in spec.maps:
             raise ELFError(f"two maps are named {m.name!r}", section=m.section)
@@ -177,7 +168,7 @@ class _Parser:
         result: dict[int, str] = {}
         for section in self.elf.sections:
             family = section_family(section.name)
-            if family is None or not section.is_alloc or section.is_exec:
+            if family is None or not section.is_alloc or section.is_exec or not section.size:
                 continue
             if section.type not in (SectionType.PROGBITS, SectionType.NOBITS):
                 continue
@@ -213,6 +204,19 @@ class _Parser:
         return result
 
     # ----------------------------------------------------------------- programs
+
+    def _programs(self, spec: ObjectSpec, targets: DataTargets) -> None:
+        functions: list[Function] = []
+        for section in self.elf.sections:
+            if section.is_exec and section.size:
+                fns = split_functions(self.elf, section)
+                resolve_references(self.elf, section, fns, targets)
+                functions.extend(fns)
+        starts = {fn.key: fn for fn in functions}
+        ext = ExtIndex(spec.btf_ext) if spec.btf_ext is not None else None
+        for fn in functions:
+            if fn.section.name != TEXT:
+                self._add_program(spec, fn, starts, ext)
 
     def _add_program(
         self, spec: ObjectSpec, fn: Function, starts: dict[tuple[int, int], Function], ext: ExtIndex | None

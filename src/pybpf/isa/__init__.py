@@ -22,6 +22,7 @@ from .opcodes import (
     JmpOp,
     Mode,
     PseudoSrc,
+    Reg,
     Size,
     Source,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "JmpOp",
     "Mode",
     "PseudoSrc",
+    "Reg",
     "Resolver",
     "Size",
     "Source",

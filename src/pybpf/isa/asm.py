@@ -249,6 +249,7 @@ def _force_lddw(line: str) -> str:
 # -- kernel and LLVM syntax -----------------------------------------------------------------------
 
 _Parsed = tuple[Instruction, str | None, str]
+_CParser = Callable[[str, bool, "int | None"], "_Parsed | None"]
 
 _MEM = r"\*\(([us])(8|16|32|64) \*\)\(\s*r(\d+)\s*(?:([+-])\s*(\w+))?\s*\)"
 _ADDR = r"r(\d+)\s*([+-])\s*(\w+)"
@@ -281,7 +282,7 @@ def _parse_c_like(line: str, *, kernel: bool) -> _Parsed:
         line = line[: comment.start()]
     line = _TARGET_NOTE.sub("", line).strip()
     line = re.sub(r"\s+", " ", line)
-    for parser in _C_PARSERS:
+    for parser in _parsers_for(line):
         result = parser(line, kernel, note)
         if result is not None:
             if module:
@@ -554,6 +555,22 @@ def _alu_class(kind: str) -> InsnClass:
 
 
 _C_PARSERS = (_c_control, _c_memory, _c_atomic, _c_alu)
+_CONTROL_WORDS = frozenset({"exit", "call", "callx", "goto", "gotol", "may_goto", "if"})
+_ATOMIC_WORDS = ("atomic", "xchg", "load_acquire", "store_release")
+
+
+def _parsers_for(line: str) -> tuple[_CParser, ...]:
+    """The parser a line most likely needs first (the others follow): a speed-up, not a rule."""
+    head = line.split(" ", 1)[0]
+    if head in _CONTROL_WORDS:
+        first = _c_control
+    elif head == "lock" or any(word in line for word in _ATOMIC_WORDS):
+        first = _c_atomic
+    elif "*(" in line:
+        first = _c_memory
+    else:
+        first = _c_alu
+    return (first, *(parser for parser in _C_PARSERS if parser is not first))
 
 
 # -- conformance dialect --------------------------------------------------------------------------

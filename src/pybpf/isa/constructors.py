@@ -6,6 +6,8 @@ the names people already read in verifier tests and samples.
 
 from __future__ import annotations
 
+from ..errors import InvalidInstruction
+from .helpers import helper_id
 from .instruction import Instruction
 from .opcodes import (
     LDDW,
@@ -160,8 +162,14 @@ def may_goto(off: int) -> Instruction:
     return Instruction(JmpOp.JCOND | InsnClass.JMP, off=off)
 
 
-def call_helper(helper_id: int) -> Instruction:
-    return Instruction(JmpOp.CALL | InsnClass.JMP, imm=helper_id)
+def call_helper(helper: int | str) -> Instruction:
+    """Call a kernel helper by id or by name (``"map_lookup_elem"`` or ``"bpf_map_lookup_elem"``)."""
+    if isinstance(helper, str):
+        found = helper_id(helper)
+        if found is None:
+            raise InvalidInstruction(f"unknown helper {helper!r}")
+        helper = found
+    return Instruction(JmpOp.CALL | InsnClass.JMP, imm=helper)
 
 
 def call_rel(offset: int) -> Instruction:

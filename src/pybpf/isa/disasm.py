@@ -126,7 +126,7 @@ def format_kernel(insn: Instruction, *, slot: int = 0, resolver: Resolver | None
 def _kernel_body(insn: Instruction, slot: int, resolver: Resolver) -> str:
     cls = insn.cls
     if cls.is_alu:
-        return _alu_text(insn, kernel=True)
+        return _alu_text(insn)
     if cls.is_jump:
         return _kernel_jump(insn, slot, resolver)
     size = Size(insn.opcode & 0x18)
@@ -216,8 +216,8 @@ def _kernel_jump(insn: Instruction, slot: int, resolver: Resolver) -> str:
     return f"if {reg}{insn.dst} {symbol} {rhs} goto pc{insn.off:+d}"
 
 
-def _alu_text(insn: Instruction, *, kernel: bool) -> str:
-    """ALU text; the two syntaxes differ only in how a register operand is shown for NEG."""
+def _alu_text(insn: Instruction) -> str:
+    """ALU text, which the kernel and LLVM happen to spell identically."""
     reg = "w" if insn.cls == InsnClass.ALU else "r"
     op = AluOp(insn.opcode & 0xF0) if insn.opcode & 0xF0 <= AluOp.END else None
     dst = f"{reg}{insn.dst}"
@@ -281,7 +281,7 @@ def _mem(size: Size, reg: int, off: int, *, signed: bool = False) -> str:
 def _llvm_body(insn: Instruction, alu32: bool) -> str:
     cls = insn.cls
     if cls.is_alu:
-        return _alu_text(insn, kernel=False)
+        return _alu_text(insn)
     if cls.is_jump:
         return _llvm_jump(insn)
     size = Size(insn.opcode & 0x18)
@@ -444,12 +444,6 @@ def disassemble(
     return lines
 
 
-def disassemble_bytes(data: bytes, **kwargs: object) -> list[str]:
-    """Decode and list raw bytes in one step."""
-    from .instruction import decode
-
-    return disassemble(decode(data), **kwargs)  # type: ignore[arg-type]
-
-
 def listing(insns: Sequence[Instruction], syntax: Syntax = "kernel") -> str:
+    """The whole listing as one string (for printing and doctests)."""
     return "\n".join(disassemble(insns, syntax=syntax))

@@ -72,8 +72,12 @@ class Instruction:
             imm = _wrap(self.imm, 32, signed=True)
             if imm is None:
                 raise InvalidInstruction(f"imm {self.imm} does not fit in 32 bits")
-        object.__setattr__(self, "off", off)
-        object.__setattr__(self, "imm", imm)
+        # Plain ints even when enums (Reg.R1, AluOp.ADD | ...) were passed in.
+        object.__setattr__(self, "opcode", int(self.opcode))
+        object.__setattr__(self, "dst", int(self.dst))
+        object.__setattr__(self, "src", int(self.src))
+        object.__setattr__(self, "off", int(off))
+        object.__setattr__(self, "imm", int(imm))
 
     # -- codec -----------------------------------------------------------------------------------
 

@@ -19,6 +19,23 @@ SLOT_SIZE = 8
 LDDW = 0x18
 
 
+class Reg(IntEnum):
+    """Register numbers; R10 is the read-only frame pointer (also ``FP``)."""
+
+    R0 = 0
+    R1 = 1
+    R2 = 2
+    R3 = 3
+    R4 = 4
+    R5 = 5
+    R6 = 6
+    R7 = 7
+    R8 = 8
+    R9 = 9
+    R10 = 10
+    FP = 10
+
+
 class InsnClass(IntEnum):
     """The low three bits of the opcode."""
 
@@ -234,6 +251,7 @@ __all__ = [
     "JmpOp",
     "Mode",
     "PseudoSrc",
+    "Reg",
     "Size",
     "Source",
     "alu_opcode",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .externs import ExternSpec
 from .globaldata import GlobalData
@@ -13,6 +13,7 @@ from .program import ProgramSpec
 
 if TYPE_CHECKING:
     from ..btf import BTF
+    from ..btf.ext import BTFExt
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class ObjectSpec:
     programs: dict[str, ProgramSpec] = field(default_factory=dict)
     maps: dict[str, MapSpec] = field(default_factory=dict)
     btf: BTF | None = None
-    btf_ext: Any = None
+    btf_ext: BTFExt | None = None
     license: str = ""
     kernel_version: int = 0
     externs: dict[str, ExternSpec] = field(default_factory=dict)
@@ -53,11 +54,11 @@ class ObjectSpec:
     # ----------------------------------------------------------------- construction
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, path: str | None = None) -> ObjectSpec:
-        """Parse an ELF BPF object (as clang writes it)."""
+    def from_bytes(cls, data: bytes, *, path: str | None = None, unknown_sections: str = "error") -> ObjectSpec:
+        """Parse an ELF BPF object (as clang writes it); see :func:`pybpf.elf.parse_object`."""
         from ..elf import parse_object
 
-        return parse_object(data, path=path)
+        return parse_object(data, path=path, unknown_sections=unknown_sections)
 
     @classmethod
     def from_file(cls, path: str | Path) -> ObjectSpec:

@@ -9,7 +9,7 @@ regions behind opaque addresses (:mod:`pybpf.vm.memory`), and every refusal or f
 from __future__ import annotations
 
 from .errors import ExitProgram, ProgramRejected, VMError, VMFault
-from .interpreter import DEFAULT_BUDGET, Helper, Machine, Program, RunResult, prepare, run
+from .interpreter import DEFAULT_BUDGET, Helper, Machine, Program, RunResult, Tracer, prepare, run
 from .memory import AddressSpace, Region, RegionKind
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "Region",
     "RegionKind",
     "RunResult",
+    "Tracer",
     "VMError",
     "VMFault",
     "prepare",

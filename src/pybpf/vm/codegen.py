@@ -3,9 +3,12 @@
 Interpreting instruction by instruction costs a dispatch per instruction; translating the whole
 program into Python source and letting CPython compile it removes that: registers become local
 variables, immediates become constants, and only memory accesses and helper calls remain
-function calls.  Control flow is a ``while`` loop over basic blocks with a binary dispatch tree
-on the block's start slot; a block that jumps back to itself (the usual shape of a compiled
-loop) becomes an inner ``while`` loop with no dispatch at all.
+function calls.  Control flow is a ``while`` loop with a binary dispatch tree over *regions*
+(blocks entered from several places); blocks with a single predecessor are inlined into their
+region, and a region that jumps back to its own head becomes an inner ``while`` loop, so the
+usual compiled loop runs with no dispatch at all.  Memory accesses try an unchecked fast path
+into the region's buffer first and fall back to the checked accessors of
+:mod:`pybpf.vm.memory`, which either perform the access or raise the precise fault.
 
 Every emitted line records the slot it came from, so a fault raised anywhere below a line of
 generated code can be traced back to the exact BPF instruction.
@@ -24,11 +27,11 @@ from .memory import STACK_FRAME_SIZE
 M64 = "0xFFFFFFFFFFFFFFFF"
 M32 = "0xFFFFFFFF"
 SIGN64 = 1 << 63
+SIGN32 = 1 << 31
 #: Limits on inlining single-predecessor blocks: recursion of the generator and nesting of the
 #: generated code (CPython refuses ~100 indentation levels) both stay bounded.
 _MAX_INLINE_DEPTH = 200
 _MAX_INDENT = 40
-SIGN32 = 1 << 31
 _SIZES = {Size.B: 1, Size.H: 2, Size.W: 4, Size.DW: 8}
 _CMP = {
     JmpOp.JEQ: "==",
@@ -95,9 +98,10 @@ def _addr(base: int, off: int) -> str:
 class Translator:
     """Turns a :class:`ControlFlow` into :class:`GeneratedCode`."""
 
-    def __init__(self, flow: ControlFlow, *, budget: int) -> None:
+    def __init__(self, flow: ControlFlow, *, budget: int, trace: bool = False) -> None:
         self.flow = flow
         self.budget = budget
+        self.trace = trace
         self.w = _Writer()
         # Per function / per region state of the generator.
         self._fn = Function(0)
@@ -212,9 +216,16 @@ class Translator:
         w.emit(indent, "break" if self._looped else "continue", slot)
 
     def _count(self, block: Block, indent: int) -> None:
+        """Count the block's instructions; check the budget only at region heads.
+
+        Every cycle of the control-flow graph passes through a region head (a block entered
+        from several places, or the entry), so checking there bounds any run while the
+        inlined blocks in between stay free of the test.
+        """
         first = block.start
         self.w.emit(indent, f"n += {len(block.insns)}", first)
-        self.w.emit(indent, f"if n > {self.budget}: {self.w.use('_over')}(n)", first)
+        if first == self._head:
+            self.w.emit(indent, f"if n > {self.budget}: {self.w.use('_over')}(n)", first)
 
     def _emit_block(self, block: Block, indent: int, depth: int) -> None:
         w = self.w
@@ -224,8 +235,11 @@ class Translator:
             body = block.insns
         self._count(block, indent)
         for slot, insn in body:
+            self._trace(slot, indent)
             self._insn(slot, insn, indent)
-        if not is_term:
+        if is_term:
+            self._trace(last_slot, indent)
+        else:
             (nxt,) = block.successors
             self._goto(nxt, indent, depth, last_slot)
             return
@@ -241,6 +255,12 @@ class Translator:
         w.emit(indent, f"if {self._condition(last_slot, last)}:", last_slot)
         self._goto(target, indent + 1, depth, last_slot)
         self._goto(last_slot + 1, indent, depth, last_slot)
+
+    def _trace(self, slot: int, indent: int) -> None:
+        """With tracing on, report each instruction and the registers before it runs."""
+        if self.trace:
+            regs = ", ".join(r(i) for i in range(11))
+            self.w.emit(indent, f"{self.w.use('TRACE')}({slot}, ({regs}))", slot)
 
     # -- conditions ------------------------------------------------------------------------
 
@@ -506,8 +526,8 @@ def helper_env_name(helper_id: int) -> str:
     return f"h{helper_id}" if helper_id >= 0 else f"h_{-helper_id}"
 
 
-def translate(flow: ControlFlow, *, budget: int) -> GeneratedCode:
-    return Translator(flow, budget=budget).translate()
+def translate(flow: ControlFlow, *, budget: int, trace: bool = False) -> GeneratedCode:
+    return Translator(flow, budget=budget, trace=trace).translate()
 
 
 __all__ = ["GeneratedCode", "helper_env_name", "translate"]

@@ -9,6 +9,7 @@ code that was executing, so the fast path carries no bookkeeping at all.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import struct
 import types
@@ -31,6 +32,13 @@ MAY_GOTO_BUDGET = 8 * 1024 * 1024
 
 #: A helper: called with the machine and r1..r5, returns the new r0.
 Helper = Callable[..., int]
+#: Called before each instruction of a traced run with its slot and r0..r10.
+Tracer = Callable[[int, tuple[int, ...]], None]
+
+
+def _ignore(slot: int, registers: tuple[int, ...]) -> None:
+    """The tracer of a traced program run without one."""
+
 
 _serial = itertools.count()
 
@@ -50,7 +58,8 @@ class Machine:
     """The state a running program sees; helpers receive it as their first argument.
 
     ``memory`` is the :class:`AddressSpace`; helpers read and write program memory through it
-    (``vm.memory.read_bytes(addr, n)``) so every access stays bounds-checked.
+    (``vm.memory.read_bytes(addr, n)``) so every access stays bounds-checked.  ``instructions``
+    is brought up to date whenever the program calls a helper and when it exits.
     """
 
     def __init__(self, memory: AddressSpace, helpers: Mapping[int, Helper]) -> None:
@@ -74,18 +83,27 @@ class Program:
         helpers: Mapping[int, Helper] | None = None,
         budget: int = DEFAULT_BUDGET,
         strict_alignment: bool = False,
+        trace: bool = False,
     ) -> None:
         if budget < 1:
             raise ProgramRejected(f"the instruction budget must be positive, not {budget}")
         self.helpers: dict[int, Helper] = dict(helpers or {})
         self.budget = budget
         self.strict_alignment = strict_alignment
-        self.slots = normalise(program)
-        self.flow = analyse(self.slots, self.helpers)
-        self.code: GeneratedCode = translate(self.flow, budget=budget)
         self._filename = f"<pybpf-vm-{next(_serial)}>"
-        namespace: dict[str, Any] = {}
-        exec(compile(self.code.source, self._filename, "exec"), namespace)
+        # Preparation allocates many small objects that all stay alive; the cyclic GC would
+        # only rescan them (it made compiling large programs about twice as slow).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.slots = normalise(program)
+            self.flow = analyse(self.slots, self.helpers)
+            self.code: GeneratedCode = translate(self.flow, budget=budget, trace=trace)
+            namespace: dict[str, Any] = {}
+            exec(compile(self.code.source, self._filename, "exec"), namespace)
+        finally:
+            if collecting:
+                gc.enable()
         self._factory: Callable[[dict[str, Any]], Callable[..., int]] = namespace["_factory"]
 
     @property
@@ -99,12 +117,14 @@ class Program:
         ctx: bytes | bytearray | None = None,
         packet: bytes | bytearray | None = None,
         ctx_writable: bool = True,
+        tracer: Tracer | None = None,
     ) -> RunResult:
         """Run once with fresh memory.
 
         r1 points at ``ctx`` when given, else at ``memory``, and r2 holds the length of
         ``memory`` (the conformance suite's convention).  Legacy LD_ABS/LD_IND loads read
-        ``packet`` when given, else ``memory``.
+        ``packet`` when given, else ``memory``.  A program prepared with ``trace=True`` calls
+        ``tracer(slot, registers)`` before every instruction it executes.
         """
         space = AddressSpace(strict_alignment=self.strict_alignment)
         frames = [
@@ -120,7 +140,7 @@ class Program:
         pkt = space.add("packet", RegionKind.PACKET, packet) if packet is not None else None
         machine = Machine(space, self.helpers)
         machine.regions = {reg.name: reg for reg in space.regions}
-        env = self._environment(machine, frames, pkt if pkt is not None else mem)
+        env = self._environment(machine, frames, pkt if pkt is not None else mem, tracer or _ignore)
         entry = self._factory(env)
         r1 = (ctx_region or mem).base
         try:
@@ -144,7 +164,9 @@ class Program:
 
     # -- binding ---------------------------------------------------------------------------
 
-    def _environment(self, machine: Machine, frames: list[Region], packet: Region) -> dict[str, Any]:
+    def _environment(
+        self, machine: Machine, frames: list[Region], packet: Region, tracer: Tracer
+    ) -> dict[str, Any]:
         space = machine.memory
         # Fast-path tables, slot -> buffer: generated code tries these first and falls back to
         # the checked accessors when an access raises or is misaligned.  Only regions where
@@ -219,6 +241,7 @@ class Program:
             "ABS": load_abs,
             "IND": load_ind,
             "CALLX": callx,
+            "TRACE": tracer,
             "sdiv64": ops.sdiv64,
             "smod64": ops.smod64,
             "sdiv32": ops.sdiv32,
@@ -269,9 +292,14 @@ def prepare(
     helpers: Mapping[int, Helper] | None = None,
     budget: int = DEFAULT_BUDGET,
     strict_alignment: bool = False,
+    trace: bool = False,
 ) -> Program:
-    """Validate and compile ``program`` (raw bytes or instructions) for repeated runs."""
-    return Program(program, helpers=helpers, budget=budget, strict_alignment=strict_alignment)
+    """Validate and compile ``program`` (raw bytes or instructions) for repeated runs.
+
+    ``trace=True`` compiles a call to the run's ``tracer`` before every instruction (slow; for
+    debugging and ``pybpf vm run --trace``).
+    """
+    return Program(program, helpers=helpers, budget=budget, strict_alignment=strict_alignment, trace=trace)
 
 
 def run(
@@ -290,4 +318,4 @@ def run(
     return prepared.run(memory, ctx=ctx, packet=packet, ctx_writable=ctx_writable)
 
 
-__all__ = ["DEFAULT_BUDGET", "Helper", "Machine", "Program", "RunResult", "prepare", "run"]
+__all__ = ["DEFAULT_BUDGET", "Helper", "Machine", "Program", "RunResult", "Tracer", "prepare", "run"]

@@ -24,9 +24,6 @@ OFFSET_MASK = (1 << REGION_SHIFT) - 1
 MASK64 = (1 << 64) - 1
 STACK_FRAME_SIZE = 512
 MAX_CALL_DEPTH = 8
-#: Base address of the first region mapped into an address space (the VM maps the stack first,
-#: so generated code can address frame slots with a constant).
-STACK_BASE = 1 << REGION_SHIFT
 
 Loader = Callable[[int], int]
 Storer = Callable[[int, int], None]
@@ -58,10 +55,11 @@ class RegionKind(enum.Enum):
 class Region:
     """One contiguous block of memory the program may access.
 
-    ``lo``/``hi`` bound the accessible offsets; the stack moves ``lo`` on every bpf-to-bpf call
-    so a frame cannot reach into the frames below it.  ``strict_alignment`` mirrors the kernel,
-    which always requires aligned stack accesses but allows unaligned packet and map accesses on
-    architectures with efficient unaligned loads (unless the program asked for strict checks).
+    ``lo``/``hi`` bound the accessible offsets; each stack frame is a region of its own whose
+    ``hi`` drops to 0 while no call is active at its depth, so a pointer into a returned
+    callee's frame faults.  ``strict_alignment`` mirrors the kernel, which always requires
+    aligned stack accesses but allows unaligned packet and map accesses on architectures with
+    efficient unaligned loads (unless the program asked for strict checks).
     """
 
     name: str
@@ -297,7 +295,6 @@ class AddressSpace:
 __all__ = [
     "MASK64",
     "MAX_CALL_DEPTH",
-    "STACK_BASE",
     "STACK_FRAME_SIZE",
     "AddressSpace",
     "Region",

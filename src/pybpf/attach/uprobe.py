@@ -1,0 +1,164 @@
+"""Uprobes: a breakpoint at a file offset of an executable or shared library.
+
+The kernel wants an (inode, file offset) pair, not a symbol or a virtual address.  A symbol's
+value is a virtual address (for PIE executables and shared objects relative to load base 0), so the
+offset comes from the PT_LOAD program header that maps the address: the same rule for ET_EXEC,
+PIE and ``.so`` files.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pybpf.errors import ELFError, Error
+
+from .link import FdSource, Link
+from .perf_event import PerfEventAttr, perf_event_open, pmu_format_bit, pmu_type
+from .tracing import _perf_event_link
+
+_LIBRARY_DIRS = (
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/lib64",
+    "/usr/lib64",
+    "/lib",
+    "/usr/lib",
+    "/usr/local/lib",
+)
+
+_FUNC_TYPES = ("STT_FUNC", "STT_GNU_IFUNC", "STT_LOOS")
+
+
+class SymbolNotFound(Error, LookupError):
+    """The binary has no defined function symbol of that name."""
+
+
+@dataclass(frozen=True)
+class ResolvedSymbol:
+    """Where a uprobe on ``name`` goes: ``offset`` in ``path``; ``address`` is the symbol value."""
+
+    path: str
+    name: str
+    address: int
+    offset: int
+
+
+def find_library(name: str) -> str:
+    """Full path of a shared library given as a path, a file name (``libc.so.6``) or ``c``."""
+    if os.sep in name:
+        return name
+    candidates = [name]
+    if not name.startswith("lib") and ".so" not in name:
+        import ctypes.util
+
+        found = ctypes.util.find_library(name)
+        candidates = [found] if found else [f"lib{name}.so"]
+    for directory in _LIBRARY_DIRS:
+        for candidate in candidates:
+            path = os.path.join(directory, candidate)
+            if os.path.isfile(path):
+                return os.path.realpath(path)
+    raise SymbolNotFound(f"library {name!r} not found in {', '.join(_LIBRARY_DIRS)}")
+
+
+def vaddr_to_offset(segments: list[tuple[int, int, int, int]], vaddr: int) -> int | None:
+    """File offset of ``vaddr`` given PT_LOAD ``(p_vaddr, p_memsz, p_offset, p_filesz)`` rows."""
+    for p_vaddr, p_memsz, p_offset, p_filesz in segments:
+        if p_vaddr <= vaddr < p_vaddr + min(p_memsz, p_filesz):
+            return vaddr - p_vaddr + p_offset
+    return None
+
+
+def resolve_symbol(path: str | os.PathLike[str], symbol: str) -> ResolvedSymbol:
+    """Resolve function ``symbol`` of an ELF file to the file offset a uprobe needs."""
+    from elftools.common.exceptions import ELFError as PyELFError
+    from elftools.elf.elffile import ELFFile
+
+    real = find_library(os.fspath(path)) if os.sep not in os.fspath(path) else os.fspath(path)
+    try:
+        with open(real, "rb") as stream:
+            elf = ELFFile(stream)
+            segments = [
+                (seg["p_vaddr"], seg["p_memsz"], seg["p_offset"], seg["p_filesz"])
+                for seg in elf.iter_segments()
+                if seg["p_type"] == "PT_LOAD"
+            ]
+            address = None
+            for section_name in (".symtab", ".dynsym"):
+                table = elf.get_section_by_name(section_name)
+                if table is None or not hasattr(table, "get_symbol_by_name"):
+                    continue
+                for sym in table.get_symbol_by_name(symbol) or []:
+                    if (
+                        sym["st_info"]["type"] in _FUNC_TYPES
+                        and sym["st_shndx"] != "SHN_UNDEF"
+                        and sym["st_value"]
+                    ):
+                        address = int(sym["st_value"])
+                        break
+                if address is not None:
+                    break
+    except OSError as exc:
+        raise SymbolNotFound(f"cannot read {real}: {exc.strerror}") from None
+    except (PyELFError, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
+        raise ELFError(f"{real}: not a readable ELF file ({exc})") from None
+    if address is None:
+        raise SymbolNotFound(f"{real} has no defined function {symbol!r}")
+    offset = vaddr_to_offset(segments, address)
+    if offset is None:
+        raise ELFError(f"{real}: {symbol} at {address:#x} is not inside any PT_LOAD segment")
+    return ResolvedSymbol(path=str(Path(real).resolve()), name=symbol, address=address, offset=offset)
+
+
+def attach_uprobe(
+    prog: FdSource,
+    path: str | os.PathLike[str],
+    symbol: str | None = None,
+    *,
+    offset: int = 0,
+    pid: int = -1,
+    retprobe: bool = False,
+    cookie: int | None = None,
+) -> Link:
+    """Attach a uprobe (or uretprobe) at ``symbol`` (+``offset``) of ``path``, or at a raw offset.
+
+    ``pid`` limits it to one process (-1: every process mapping the file).
+    """
+    if symbol is not None:
+        resolved = resolve_symbol(path, symbol)
+        binary, file_offset = resolved.path, resolved.offset + offset
+    else:
+        binary = find_library(os.fspath(path)) if os.sep not in os.fspath(path) else os.fspath(path)
+        file_offset = offset
+    if not os.path.exists(binary):
+        raise SymbolNotFound(f"{binary} does not exist")
+    path_buf = ctypes.create_string_buffer(os.fsencode(binary))
+    config = 1 << pmu_format_bit("uprobe", "retprobe") if retprobe else 0
+    attr = PerfEventAttr(
+        type=pmu_type("uprobe"),
+        config=config,
+        sample_period=1,
+        wakeup_events=1,
+        config1=ctypes.addressof(path_buf),
+        config2=file_offset,
+    )
+    perf_fd = perf_event_open(attr, pid=pid, cpu=0 if pid < 0 else -1)
+    del path_buf
+    kind = "uretprobe" if retprobe else "uprobe"
+    where = f"{symbol}+{offset:#x}" if symbol else f"{file_offset:#x}"
+    return _perf_event_link(prog, perf_fd, f"{kind} {binary}:{where}", cookie)
+
+
+__all__ = [
+    "ResolvedSymbol",
+    "SymbolNotFound",
+    "attach_uprobe",
+    "find_library",
+    "resolve_symbol",
+    "vaddr_to_offset",
+]

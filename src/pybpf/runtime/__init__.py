@@ -1,0 +1,58 @@
+"""Runtimes: turn an :class:`~pybpf.spec.ObjectSpec` into live programs and maps.
+
+``load(spec)`` (exported as ``pybpf.load``) picks a runtime by name; every runtime returns an
+:class:`Object` with the same API, so code written against the kernel runs on the VM too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..btf import BTF
+from ..errors import NotSupported
+from ..spec import ObjectSpec
+from .errors import ExternError, LoadError, PinMismatch, ProgramVerifierError
+from .kernel import KernelRuntime
+from .maps import Map, PerCPU
+from .objects import Object
+from .programs import Program, RunResult
+
+
+def load(
+    spec_or_path: ObjectSpec | str | os.PathLike[str],
+    *,
+    runtime: str = "kernel",
+    btf: BTF | None = None,
+    pin_path: str | os.PathLike[str] | None = None,
+    log_level: int = 0,
+    **options: Any,
+) -> Object:
+    """Load an object (a spec, or the path of a compiled ``.bpf.o``) into ``runtime``.
+
+    ``btf`` is the target BTF for CO-RE relocations (default: the running kernel's);
+    ``pin_path`` is where ``LIBBPF_PIN_BY_NAME`` maps are looked up and pinned (default
+    ``/sys/fs/bpf``); ``log_level`` > 0 asks the verifier for a log even on success.
+    """
+    spec = spec_or_path if isinstance(spec_or_path, ObjectSpec) else ObjectSpec.from_file(Path(spec_or_path))
+    if runtime == "kernel":
+        if options:
+            raise TypeError(f"unknown options for the kernel runtime: {', '.join(sorted(options))}")
+        return KernelRuntime(btf=btf, pin_path=pin_path, log_level=log_level).load(spec)
+    raise NotSupported(f"unknown runtime {runtime!r} (available: kernel)")
+
+
+__all__ = [
+    "ExternError",
+    "KernelRuntime",
+    "LoadError",
+    "Map",
+    "Object",
+    "PerCPU",
+    "PinMismatch",
+    "Program",
+    "ProgramVerifierError",
+    "RunResult",
+    "load",
+]

@@ -1,0 +1,238 @@
+"""Make an object's BTF acceptable to the running kernel before ``BPF_BTF_LOAD``.
+
+Two separate jobs.  *Layout fixes* are needed on every kernel: clang leaves DATASEC sizes and
+variable offsets at zero and describes externs in ways the kernel's BTF checker refuses (extern
+linkage, ``void`` ksym variables, functions inside the ``.ksyms`` DATASEC).  *Sanitising* is only
+for older kernels: kinds they do not know (decl tags, type tags, enum64, float, global function
+linkage, DATASEC itself) are swapped for look-alikes they do know, keeping every type id in
+place so ``.BTF.ext`` records and map type ids stay valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable, Mapping
+from functools import cache
+
+from ..btf import (
+    BTF,
+    Const,
+    Datasec,
+    DeclTag,
+    Enum64,
+    EnumValue,
+    Float,
+    Func,
+    FuncProto,
+    Int,
+    IntEncoding,
+    Linkage,
+    Member,
+    Ptr,
+    Struct,
+    TypeTag,
+    Union,
+    Var,
+    VarSecInfo,
+)
+from ..btf.encode import StringTable, encode_types
+from ..btf.types import AnyType
+from ..errors import Error
+from ..spec import SectionLayout
+
+KSYMS_SECTION = ".ksyms"
+
+
+class BTFFeature(enum.Enum):
+    """BTF kinds or encodings that arrived after BTF itself (kernel version in the comment)."""
+
+    DATASEC = "datasec"  # 5.2
+    FUNC_LINKAGE = "func_linkage"  # 5.6: global functions
+    FLOAT = "float"  # 5.13
+    DECL_TAG = "decl_tag"  # 5.16
+    TYPE_TAG = "type_tag"  # 5.17
+    ENUM64 = "enum64"  # 6.0
+
+
+def _int(type_id: int) -> Int:
+    return Int(id=type_id, name="int", size=4, encoding=IntEncoding.SIGNED, bit_offset=0, bits=32)
+
+
+def _probe_types(feature: BTFFeature) -> list[AnyType]:
+    """The smallest BTF that only a kernel knowing ``feature`` accepts."""
+    if feature is BTFFeature.DATASEC:
+        return [
+            _int(1),
+            Var(id=2, name="x", type_id=1, linkage=Linkage.STATIC),
+            Datasec(id=3, name=".data", size=4, vars=(VarSecInfo(type_id=2, offset=0, size=4),)),
+        ]
+    if feature is BTFFeature.FUNC_LINKAGE:
+        return [
+            _int(1),
+            FuncProto(id=2, name="", return_type_id=1),
+            Func(id=3, name="f", type_id=2, linkage=Linkage.GLOBAL),
+        ]
+    if feature is BTFFeature.FLOAT:
+        return [Float(id=1, name="float", size=4)]
+    if feature is BTFFeature.DECL_TAG:
+        return [
+            _int(1),
+            Var(id=2, name="x", type_id=1, linkage=Linkage.STATIC),
+            DeclTag(id=3, name="tag", type_id=2, component_idx=-1),
+        ]
+    if feature is BTFFeature.TYPE_TAG:
+        return [_int(1), TypeTag(id=2, name="tag", type_id=1), Ptr(id=3, name="", type_id=2)]
+    return [Enum64(id=1, name="e", size=8, values=(EnumValue(name="A", value=1 << 40),))]
+
+
+@cache
+def kernel_supports(feature: BTFFeature) -> bool:
+    """Whether the running kernel loads BTF using ``feature`` (probed once per process)."""
+    from ..kernel import KernelError, btf_load
+
+    try:
+        fd = btf_load(encode_types(_probe_types(feature)))
+    except (KernelError, Error):
+        return False
+    fd.close()
+    return True
+
+
+def _needed_features(types: Iterable[AnyType]) -> set[BTFFeature]:
+    needed: set[BTFFeature] = set()
+    for t in types:
+        if isinstance(t, Datasec):
+            needed.add(BTFFeature.DATASEC)
+        elif isinstance(t, Func) and int(t.linkage) == Linkage.GLOBAL:
+            needed.add(BTFFeature.FUNC_LINKAGE)
+        elif isinstance(t, Float):
+            needed.add(BTFFeature.FLOAT)
+        elif isinstance(t, DeclTag):
+            needed.add(BTFFeature.DECL_TAG)
+        elif isinstance(t, TypeTag):
+            needed.add(BTFFeature.TYPE_TAG)
+        elif isinstance(t, Enum64):
+            needed.add(BTFFeature.ENUM64)
+    return needed
+
+
+def _member_name(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name) or "_"
+
+
+def _datasec_fix(btf: BTF, t: Datasec, layout: SectionLayout | None) -> Datasec:
+    if layout is None:
+        return t
+    fixed = []
+    for info in t.vars:
+        var = btf.get(info.type_id)
+        name = var.name if var is not None else ""
+        offset = layout.offsets.get(name, info.offset)
+        fixed.append(
+            VarSecInfo(type_id=info.type_id, offset=offset, size=info.size or btf.size_of(info.type_id))
+        )
+    fixed.sort(key=lambda v: v.offset)
+    return dataclasses.replace(t, size=layout.size, vars=tuple(fixed))
+
+
+def fixed_types(btf: BTF, layouts: Mapping[str, SectionLayout]) -> list[AnyType]:
+    """The object's own types with DATASEC layouts filled in and externs made loadable.
+
+    The result may be one type longer than the input: a dummy ``int`` variable that stands in
+    for kernel functions listed in ``.ksyms`` (a DATASEC may only hold variables).
+    """
+    types: list[AnyType] = [btf[i] for i in btf.own_ids()]
+    first = btf.own_ids().start
+    by_id = {t.id: index for index, t in enumerate(types)}
+    extra: list[AnyType] = []
+    int_id = 0
+    for index, t in enumerate(types):
+        if isinstance(t, Var) and int(t.linkage) == Linkage.EXTERN:
+            types[index] = dataclasses.replace(t, linkage=Linkage.GLOBAL)
+        elif isinstance(t, Datasec) and t.name == KSYMS_SECTION:
+            if not int_id:
+                int_id = first + len(types)
+                extra.append(_int(int_id))
+            vars_: list[VarSecInfo] = []
+            for info in t.vars:
+                target = btf.get(info.type_id)
+                if isinstance(target, Var):
+                    slot = by_id.get(target.id)
+                    if slot is not None:
+                        types[slot] = dataclasses.replace(target, type_id=int_id, linkage=Linkage.GLOBAL)
+                    vars_.append(VarSecInfo(type_id=info.type_id, offset=4 * len(vars_), size=4))
+                else:
+                    dummy = Var(
+                        id=first + len(types) + len(extra),
+                        name=f"dummy_ksym_{len(extra)}",
+                        type_id=int_id,
+                        linkage=Linkage.GLOBAL,
+                    )
+                    extra.append(dummy)
+                    vars_.append(VarSecInfo(type_id=dummy.id, offset=4 * len(vars_), size=4))
+            types[index] = dataclasses.replace(t, size=4 * len(vars_), vars=tuple(vars_))
+        elif isinstance(t, Datasec):
+            types[index] = _datasec_fix(btf, t, layouts.get(t.name))
+    return types + extra
+
+
+def _downgrade(t: AnyType, missing: set[BTFFeature], types: Mapping[int, AnyType]) -> AnyType:
+    """A type an older kernel knows in place of ``t`` (same id, same size where it has one)."""
+    if isinstance(t, DeclTag) and BTFFeature.DECL_TAG in missing:
+        return Int(
+            id=t.id, name=_member_name(t.name), size=1, encoding=IntEncoding.NONE, bit_offset=0, bits=8
+        )
+    if isinstance(t, TypeTag) and BTFFeature.TYPE_TAG in missing:
+        return Const(id=t.id, name="", type_id=t.type_id)
+    if isinstance(t, Enum64) and BTFFeature.ENUM64 in missing:
+        return Union(id=t.id, name=_member_name(t.name) if t.name else "", size=t.size)
+    if isinstance(t, Float) and BTFFeature.FLOAT in missing:
+        return Struct(id=t.id, name=_member_name(t.name), size=t.size)
+    if isinstance(t, Func) and BTFFeature.FUNC_LINKAGE in missing and int(t.linkage) != Linkage.STATIC:
+        return dataclasses.replace(t, linkage=Linkage.STATIC)
+    if BTFFeature.DATASEC in missing:
+        if isinstance(t, Var):
+            return Int(
+                id=t.id, name=_member_name(t.name), size=1, encoding=IntEncoding.NONE, bit_offset=0, bits=8
+            )
+        if isinstance(t, Datasec):
+            members = tuple(
+                Member(
+                    name=_member_name(types[v.type_id].name if v.type_id in types else ""),
+                    type_id=v.type_id,
+                    bit_offset=8 * v.offset,
+                )
+                for v in t.vars
+            )
+            return Struct(id=t.id, name=_member_name(t.name), size=t.size, members=members)
+    return t
+
+
+def sanitise(types: list[AnyType], missing: set[BTFFeature]) -> list[AnyType]:
+    """``types`` with every use of a ``missing`` feature replaced."""
+    if not missing:
+        return types
+    by_id = {t.id: t for t in types}
+    return [_downgrade(t, missing, by_id) for t in types]
+
+
+def missing_features(types: Iterable[AnyType]) -> set[BTFFeature]:
+    """The features ``types`` use that the running kernel lacks (probing only what is used)."""
+    return {f for f in _needed_features(types) if not kernel_supports(f)}
+
+
+def encode_for(btf: BTF, types: list[AnyType]) -> bytes:
+    """BTF bytes of ``types`` keeping the object's string offsets (``.BTF.ext`` refers to them)."""
+    table = StringTable(btf.raw_strings or b"\0", base=btf.base)
+    return encode_types(types, strings=table, order=btf.header.order)
+
+
+__all__ = [
+    "BTFFeature",
+    "encode_for",
+    "fixed_types",
+    "kernel_supports",
+    "missing_features",
+    "sanitise",
+]

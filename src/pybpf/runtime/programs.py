@@ -1,0 +1,91 @@
+"""``Program``: one loaded program, test-runnable and pinnable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..enums import AttachType, ProgramType
+from ..kernel import FD, ProgInfo, obj_pin, prog_info, prog_test_run
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one ``BPF_PROG_TEST_RUN`` gave back (``duration_ns`` is the mean per repetition)."""
+
+    retval: int
+    data: bytes
+    ctx: bytes
+    duration_ns: int
+
+
+class Program:
+    """A program the kernel accepted; owns its fd."""
+
+    def __init__(
+        self,
+        fd: FD,
+        name: str,
+        type: ProgramType,
+        *,
+        section: str = "",
+        expected_attach_type: AttachType | None = None,
+        attach_target: str = "",
+    ) -> None:
+        self.fd = fd
+        self.name = name
+        self.type = type
+        self.section = section
+        self.expected_attach_type = expected_attach_type
+        self.attach_target = attach_target
+
+    @property
+    def info(self) -> ProgInfo:
+        """The kernel's view: id, tag, map ids, run statistics."""
+        return prog_info(self.fd)
+
+    @property
+    def id(self) -> int:
+        return self.info.id
+
+    def test_run(
+        self,
+        data: bytes = b"",
+        *,
+        ctx: bytes | None = None,
+        repeat: int = 1,
+        data_out_size: int | None = None,
+        ctx_out_size: int | None = None,
+        flags: int = 0,
+        cpu: int = 0,
+    ) -> RunResult:
+        """Run the program in the kernel on ``data`` (a packet) and/or ``ctx``.
+
+        The output context is read back with the input's size unless ``ctx_out_size`` says
+        otherwise, so a program that edits ``__sk_buff`` fields shows what it changed.
+        """
+        out_ctx = ctx_out_size if ctx_out_size is not None else (len(ctx) if ctx is not None else 0)
+        result = prog_test_run(
+            self.fd,
+            data,
+            data_out_size,
+            ctx_in=ctx,
+            ctx_out_size=out_ctx,
+            repeat=repeat,
+            flags=flags,
+            cpu=cpu,
+        )
+        return RunResult(result.retval, result.data_out, result.ctx_out, result.duration_ns)
+
+    def pin(self, path: str | os.PathLike[str]) -> None:
+        """Pin the program in bpffs so it outlives this process."""
+        obj_pin(self.fd, path)
+
+    def close(self) -> None:
+        self.fd.close()
+
+    def __repr__(self) -> str:
+        return f"<Program {self.name!r} {self.type.name.lower()} section {self.section!r}>"
+
+
+__all__ = ["Program", "RunResult"]
