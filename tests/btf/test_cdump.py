@@ -265,3 +265,57 @@ def test_dump_of_corrupted_btf_raises_only_btf_error(edits: list[tuple[int, int]
         assert isinstance(dump_c(btf), str)
     except BTFError:
         pass
+
+
+def test_struct_with_absurd_size_raises_btf_error_instead_of_padding_forever() -> None:
+    btf = build_btf([INT, rec(7, 4, 1, 0x10000000, 5, 1, 0)], STRINGS)
+    with pytest.raises(BTFError, match="implausible gap"):
+        dump_c(btf)
+
+
+VA_STRINGS = b"\0int\0va_list\0__builtin_va_list\0__va_list_tag\0gp\0"  # 1 5 13 31 45
+
+
+def test_kernel_va_list_is_spelled_out_instead_of_the_compiler_builtin() -> None:
+    # The x86-64 kernel's va_list is 24 bytes; BPF clang's __builtin_va_list is 8.
+    types = [
+        INT,
+        rec(31, 4, 1, 24, 45, 1, 0),  # 2: struct __va_list_tag { int gp; } (size 24)
+        rec(0, 3, 0, 0, 2, 1, 1),  # 3: [1] of 2
+        rec(13, 8, 0, 3),  # 4: typedef __builtin_va_list
+        rec(5, 8, 0, 4),  # 5: typedef va_list
+    ]
+    text = dump_c(build_btf(types, VA_STRINGS))
+    assert "typedef struct __va_list_tag va_list[1];" in text
+    assert "__builtin_va_list" not in text
+
+
+ENUM_STRINGS = b"\0int\0A\0B\0s\0e\0"  # int=1 A=5 B=7 s=9 e=11
+
+
+@pytest.mark.parametrize(
+    ("types", "expected", "unexpected"),
+    [
+        # enum { A = 1 } alone: a top-level definition.
+        ([INT, rec(0, 6, 1, 4, 5, 1)], "enum {\n\tA = 1,\n};\n", None),
+        # struct s { enum { A = 1 } e; }: only written inline.
+        (
+            [INT, rec(0, 6, 1, 4, 5, 1), rec(9, 4, 1, 4, 11, 2, 0)],
+            "struct s {\n\tenum {\n\t\tA = 1,\n\t} e;\n};",
+            "\nenum {",
+        ),
+    ],
+)
+def test_anonymous_enum_is_top_level_only_when_nothing_refers_to_it(
+    types: list[bytes], expected: str, unexpected: str | None
+) -> None:
+    text = dump_c(build_btf(types, ENUM_STRINGS))
+    assert expected in text
+    if unexpected is not None:
+        assert unexpected not in text
+
+
+def test_repeated_enumerator_names_get_numbered_suffixes() -> None:
+    text = dump_c(build_btf([INT, rec(0, 6, 1, 4, 5, 1), rec(0, 6, 1, 4, 5, 2)], ENUM_STRINGS))
+    assert "\tA = 1,\n" in text
+    assert "\tA___2 = 2,\n" in text

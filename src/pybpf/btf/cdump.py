@@ -80,6 +80,8 @@ _MODS = (_VOLATILE, _CONST, _RESTRICT, _TYPE_TAG)
 _DECL_FOLLOW = (_PTR, _VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _TYPE_TAG)
 _DECL_STOP = (_INT, _ENUM, _ENUM64, _FWD, _STRUCT, _UNION, _TYPEDEF, _FLOAT)
 _MAX_CHAIN = 4096
+#: Gaps are filled with one ``long: 64;`` line per 8 bytes; a corrupted size must not mean millions.
+_MAX_PAD_BITS = 8 << 20
 
 _HEADER = """\
 #ifndef __VMLINUX_H__
@@ -1052,6 +1054,8 @@ def _bit_padding(parts: list[str], cur: int, nxt: int, next_align: int, in_bitfi
     """Explicit unnamed bitfields so the next member lands at bit ``nxt`` whatever its alignment."""
     if cur >= nxt:
         return
+    if nxt - cur > _MAX_PAD_BITS:
+        raise BTFError(f"implausible gap of {(nxt - cur) // 8} bytes between members", section=".BTF")
     # The widest padding type that can reach an aligned offset without overshooting the gap.
     pad_type, pad_bits = next(((t, b) for t, b in _PADS if -(-cur // b) * b <= nxt), _PADS[-1])
     new_off = -(-cur // pad_bits) * pad_bits
@@ -1097,8 +1101,8 @@ def _dump(btf: Any, type_ids: Iterable[int] | None) -> str:
     body: list[str] = []
     d = _Dumper(tab, body)
     old_limit = sys.getrecursionlimit()
-    if old_limit < 20000:
-        sys.setrecursionlimit(20000)
+    if old_limit < 10000:
+        sys.setrecursionlimit(10000)
     try:
         if type_ids is not None:
             for tid in type_ids:

@@ -205,6 +205,9 @@ ERRNO_TABLE: dict[tuple[str, int], _Rule] = {
     ("BPF_MAP_UPDATE_ELEM", _errno.ENOSPC): _Rule(MapFull, "no space left in the map"),
     ("BPF_MAP_UPDATE_BATCH", _errno.ENOSPC): _Rule(MapFull, "no space left in the map"),
     ("BPF_MAP_CREATE", _errno.ENOSPC): _Rule(KernelError, "no space left"),
+    ("BPF_PROG_LOAD", _errno.E2BIG): _Rule(
+        KernelError, "program too large or too complex for the verifier (instruction or complexity limit)"
+    ),
     ("*", _errno.E2BIG): _Rule(
         NotSupportedByKernel, "the kernel does not know a field of this command's attributes (too new?)"
     ),

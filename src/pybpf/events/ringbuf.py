@@ -1,0 +1,117 @@
+"""BPF ring buffer (BPF_MAP_TYPE_RINGBUF) reader over the map's mmap'ed memory.
+
+Layout (kernel/bpf/ringbuf.c, a fact of the ABI): page 0 holds the consumer position and is the
+only page user space may write; page 1 holds the producer position; the data area follows and is
+mapped twice in a row, so a record that wraps around the end is still contiguous in memory.
+Each record starts with an 8-byte header: a u32 length whose top bits say "busy" (still being
+written) and "discard" (written, then dropped), and a u32 page offset used by the kernel only.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from pybpf.kernel import FD, map_info
+from pybpf.enums import MapType
+
+from .errors import EventsError
+from .reader import Decoder, Reader
+
+BUSY_BIT = 1 << 31
+DISCARD_BIT = 1 << 30
+HEADER_SIZE = 8
+
+_U64 = struct.Struct("=Q")
+_U32 = struct.Struct("=I")
+
+
+def record_span(length: int) -> int:
+    """Bytes a record of ``length`` takes in the ring: header plus data, rounded up to 8."""
+    return (length + HEADER_SIZE + 7) & ~7
+
+
+class RingBuffer(Reader[Any]):
+    """Reads records from a ring buffer map fd (the fd stays the caller's).
+
+    ``poll(timeout)``/``read()``/``read_into()``/``consume(callback)``/``async for`` come from
+    :class:`~pybpf.events.reader.Reader`; ``decoder`` turns each record's bytes into a value.
+    """
+
+    def __init__(self, map_fd: FD | int, *, decoder: Decoder | None = None, size: int | None = None) -> None:
+        fd = int(map_fd)
+        if size is None:
+            info = map_info(fd)
+            if info.type != MapType.RINGBUF:
+                raise EventsError(f"map {info.name or info.id} is not a ring buffer (type {info.type})")
+            size = int(info.max_entries)
+        if size <= 0 or size & (size - 1):
+            raise EventsError(f"ring buffer size {size} is not a power of two")
+        page = mmap.PAGESIZE
+        try:
+            self._consumer = mmap.mmap(fd, page, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=0)
+            self._data_map = mmap.mmap(fd, page + 2 * size, mmap.MAP_SHARED, mmap.PROT_READ, offset=page)
+        except OSError as exc:
+            raise EventsError(f"cannot mmap ring buffer fd {fd}: {exc.strerror}") from None
+        self.size = size
+        self._mask = size - 1
+        self._page = page
+        self._cons_view = memoryview(self._consumer)
+        self._view = memoryview(self._data_map)
+        self._pos = _U64.unpack_from(self._cons_view, 0)[0]
+        super().__init__([fd], decoder)
+
+    @property
+    def consumer_position(self) -> int:
+        return int(self._pos)
+
+    @property
+    def producer_position(self) -> int:
+        return int(_U64.unpack_from(self._view, 0)[0])
+
+    def pending(self) -> int:
+        """Bytes written by the producer and not yet consumed (headers included)."""
+        return self.producer_position - self._pos
+
+    def _next_record(self, sink: Callable[[memoryview], None]) -> bool:
+        view = self._view
+        page = self._page
+        while True:
+            pos = self._pos
+            # One aligned 8-byte load: the kernel publishes producer_pos with a release store.
+            if pos >= _U64.unpack_from(view, 0)[0]:
+                return False
+            start = page + (pos & self._mask)
+            header = _U32.unpack_from(view, start)[0]
+            if header & BUSY_BIT:
+                return False
+            length = header & ~(BUSY_BIT | DISCARD_BIT)
+            next_pos = pos + record_span(length)
+            if header & DISCARD_BIT:
+                self.stats.discarded += 1
+                self._advance(next_pos)
+                continue
+            try:
+                sink(view[start + HEADER_SIZE : start + HEADER_SIZE + length])
+            finally:
+                # Even if the sink raised (buffer too small aside) the record is gone; a record
+                # that did not fit stays so the caller can retry with a bigger buffer.
+                pass
+            self.stats.received += 1
+            self._advance(next_pos)
+            return True
+
+    def _advance(self, pos: int) -> None:
+        self._pos = pos
+        _U64.pack_into(self._cons_view, 0, pos)
+
+    def _release(self) -> None:
+        self._cons_view.release()
+        self._view.release()
+        self._consumer.close()
+        self._data_map.close()
+
+
+__all__ = ["BUSY_BIT", "DISCARD_BIT", "HEADER_SIZE", "RingBuffer", "record_span"]

@@ -1,0 +1,66 @@
+"""XDP, tc and socket filter programs loaded from C give the expected BPF_PROG_TEST_RUN results."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from load_testlib import ETH_IPV4, ETH_IPV6, SKB_MARK, ethernet, ipv4, skb_ctx
+
+import pybpf.runtime
+from pybpf.runtime import Object
+
+pytestmark = pytest.mark.kernel
+
+DST = bytes.fromhex("0a0b0c0d0e0f")
+SRC = bytes.fromhex("020406080a0c")
+XDP_DROP, XDP_PASS, XDP_TX = 1, 2, 3
+
+
+@pytest.fixture
+def packets(bpf_ok: None, build_object: Callable[[str], Path]) -> Iterator[Object]:
+    with pybpf.runtime.load(build_object("packets")) as obj:
+        yield obj
+
+
+def test_xdp_program_bounces_the_frame_with_addresses_swapped(packets: Object) -> None:
+    frame = ethernet(DST, SRC, ETH_IPV4, ipv4(17, bytes(8)))
+    result = packets.programs["xdp_bounce"].test_run(frame)
+    assert result.retval == XDP_TX
+    assert result.data == SRC + DST + frame[12:]
+
+
+def test_xdp_program_drops_a_frame_shorter_than_an_ethernet_header(packets: Object) -> None:
+    assert packets.programs["xdp_bounce"].test_run(bytes(10) + bytes(4)[:3]).retval == XDP_DROP
+
+
+def test_tc_program_writes_the_packet_length_into_the_output_context_mark(packets: Object) -> None:
+    frame = ethernet(DST, SRC, ETH_IPV4, ipv4(6, bytes(30)))
+    result = packets.programs["tc_mark"].test_run(frame, ctx=skb_ctx())
+    assert result.retval == 0
+    assert struct.unpack_from("<I", result.ctx, SKB_MARK)[0] == len(frame)
+
+
+@pytest.mark.parametrize(
+    ("ethertype", "expected"),
+    [(ETH_IPV4, 64), (ETH_IPV6, 0), (0x0806, 0)],
+    ids=["ipv4-kept", "ipv6-dropped", "arp-dropped"],
+)
+def test_socket_filter_keeps_only_ipv4(packets: Object, ethertype: int, expected: int) -> None:
+    frame = ethernet(DST, SRC, ethertype, bytes(60))
+    assert packets.programs["sock_ipv4"].test_run(frame).retval == expected
+
+
+def test_repeated_test_run_reports_the_same_result(packets: Object) -> None:
+    frame = ethernet(DST, SRC, ETH_IPV4, ipv4(17, bytes(8)))
+    result = packets.programs["xdp_bounce"].test_run(frame, repeat=50)
+    assert (result.retval, result.data[:12]) == (XDP_TX, SRC + DST)
+
+
+def test_loaded_program_info_names_the_program_and_its_type(packets: Object) -> None:
+    prog = packets.programs["xdp_bounce"]
+    info = prog.info
+    assert (info.name, info.type) == ("xdp_bounce", int(prog.type))
+    assert info.nr_line_info > 0
