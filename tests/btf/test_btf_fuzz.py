@@ -115,3 +115,15 @@ def test_random_bytes_raise_only_btf_error(blob: bytes) -> None:
     parse_and_walk(blob)
     with contextlib.suppress(BTFError):
         BTFExt.from_bytes(blob, build([]))
+
+
+@FUZZ
+@given(data=st.data())
+def test_header_fields_set_to_any_value_raise_only_btf_error(
+    btf_sections: dict[str, bytes], data: st.DataObject
+) -> None:
+    blob = bytearray(btf_sections["kinds"])
+    field = data.draw(st.sampled_from([4, 8, 12, 16, 20]), label="header field offset")
+    value = data.draw(st.one_of(st.integers(0, 64), st.integers(0, len(blob) + 8), st.integers(0, 2**32 - 1)))
+    blob[field : field + 4] = value.to_bytes(4, "little")
+    parse_and_walk(bytes(blob))

@@ -583,9 +583,14 @@ class _Dumper:
             else:
                 self.emit_state[tid] = 0
         elif k == _FUNC_PROTO:
-            self.emit_type(w[o + 2], cont_id)
-            for j in range(o + 4, o + 4 + 2 * (w[o + 1] & 0xFFFF), 2):
-                self.emit_type(w[j], cont_id)
+            estate = self.emit_state
+            targets = self.emit_target
+            for p in (w[o + 2], *w[o + 4 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2]):
+                t = targets[p]
+                if t < 0:
+                    t = self._emit_target(p)
+                if estate[t] != 2 and t:
+                    self.emit_type(t, cont_id)
 
     def _emit_target(self, tid: int) -> int:
         """What emitting ``tid`` amounts to: pointers, arrays and qualifiers pass it to what they wrap."""
@@ -761,6 +766,12 @@ class _Dumper:
             text = self.decl_anon.get(tid)
             if text is not None:
                 return text
+        simple = self._simple_decl(tid)
+        if simple is not None:
+            before, anon = simple
+            self.decl_named[tid] = (before, "")
+            self.decl_anon[tid] = anon
+            return before + fname if fname else anon
         saved = self.inlined
         self.inlined = False
         parts: list[str] = []
@@ -776,6 +787,58 @@ class _Dumper:
         if cacheable:
             self.decl_anon[tid] = text
         return text
+
+    def _simple_decl(self, tid: int) -> tuple[str, str] | None:
+        """The common declarators without the general machinery: ``[cv] base *...``, as
+        (text before a name, text without a name); None when the chain is anything else.
+        """
+        w = self.w
+        kinds = self.kinds
+        off = self.off
+        n = self.t.n
+        cur = tid
+        stars = 0
+        while cur and cur < n and kinds[cur] == _PTR and stars < 8:
+            stars += 1
+            cur = w[off[cur] + 2]
+        mods = ""
+        for _ in range(4):
+            if not cur or cur >= n:
+                break
+            k = kinds[cur]
+            if k == _CONST:
+                mods = "const " + mods
+            elif k == _VOLATILE:
+                mods = "volatile " + mods
+            elif k == _RESTRICT:
+                mods = "restrict " + mods
+            else:
+                break
+            cur = w[off[cur] + 2]
+        if cur >= n:
+            return None
+        if cur == 0:
+            base = "void"
+        else:
+            k = kinds[cur]
+            o = off[cur]
+            if k == _INT or k == _FLOAT:
+                base = self.str_at(w[o])
+            elif (k == _STRUCT or k == _UNION) and w[o]:
+                base = self.struct_fwd(cur)
+            elif (k == _ENUM or k == _ENUM64) and w[o]:
+                base = "enum " + self.type_name(cur)
+            elif k == _FWD:
+                base = self.fwd_def(cur)
+            elif k == _TYPEDEF and not self.blacklisted(cur):
+                base = self.ident_name(cur)
+            else:
+                return None
+        text = mods + base
+        if stars:
+            text += " " + "*" * stars
+            return text, text
+        return text + " ", text
 
     def _decl_into(self, tid: int, fname: str, lvl: int, parts: list[str]) -> None:
         stack: list[int] = []

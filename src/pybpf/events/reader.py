@@ -149,7 +149,7 @@ class Reader(Generic[T]):
         count = 0
         with self._lock:
             self._check()
-            while self._next_record(lambda view: callback(view)):  # noqa: PLW0108 - keeps type
+            while self._next_record(lambda view: callback(view)):
                 count += 1
         return count
 

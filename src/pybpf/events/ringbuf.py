@@ -14,8 +14,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from pybpf.kernel import FD, map_info
 from pybpf.enums import MapType
+from pybpf.kernel import FD, map_info
 
 from .errors import EventsError
 from .reader import Decoder, Reader
@@ -93,12 +93,8 @@ class RingBuffer(Reader[Any]):
                 self.stats.discarded += 1
                 self._advance(next_pos)
                 continue
-            try:
-                sink(view[start + HEADER_SIZE : start + HEADER_SIZE + length])
-            finally:
-                # Even if the sink raised (buffer too small aside) the record is gone; a record
-                # that did not fit stays so the caller can retry with a bigger buffer.
-                pass
+            # If the sink raises (a read_into buffer too small) the record stays for a retry.
+            sink(view[start + HEADER_SIZE : start + HEADER_SIZE + length])
             self.stats.received += 1
             self._advance(next_pos)
             return True
@@ -108,10 +104,12 @@ class RingBuffer(Reader[Any]):
         _U64.pack_into(self._cons_view, 0, pos)
 
     def _release(self) -> None:
-        self._cons_view.release()
-        self._view.release()
-        self._consumer.close()
-        self._data_map.close()
+        for resource in (self._cons_view, self._view, self._consumer, self._data_map):
+            try:
+                resource.close() if isinstance(resource, mmap.mmap) else resource.release()
+            except BufferError:
+                # A caller still holds a zero-copy view; the mapping goes when that view does.
+                pass
 
 
 __all__ = ["BUSY_BIT", "DISCARD_BIT", "HEADER_SIZE", "RingBuffer", "record_span"]

@@ -134,6 +134,12 @@ class Map(MutableMapping[Any, Any]):
     def close(self) -> None:
         self.fd.close()
 
+    def __enter__(self) -> Map:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def info(self) -> Any:
         return map_info(self.fd)

@@ -84,6 +84,12 @@ class Program:
     def close(self) -> None:
         self.fd.close()
 
+    def __enter__(self) -> Program:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"<Program {self.name!r} {self.type.name.lower()} section {self.section!r}>"
 

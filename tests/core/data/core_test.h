@@ -37,6 +37,7 @@ typedef __u32 __wsum;
 #endif
 
 #define PAI __attribute__((preserve_access_index))
+#define offsetof(type, member) __builtin_offsetof(type, member)
 
 /* Keeps the compiler from folding a value it wrote itself. */
 #define OPAQUE(x) ({ typeof(x) ___v = (x); asm volatile("" : "+r"(___v)); ___v; })
