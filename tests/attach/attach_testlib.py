@@ -6,12 +6,11 @@ test proves "the program ran" by reading the counter, whatever the program type.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import struct
 from functools import cache
-from pathlib import Path
-from types import ModuleType
+
+from testlib import find_tool, require_kernel_feature  # noqa: F401 - re-exported for the tests
 
 from pybpf import kernel
 from pybpf.enums import MapType
@@ -21,19 +20,6 @@ from pybpf.isa.opcodes import AtomicOp, JmpOp, Size
 MAP_LOOKUP_ELEM = 1
 
 
-def _root_conftest() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("pybpf_attach_root_conftest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT = _root_conftest()
-require_kernel_feature = _ROOT.require_kernel_feature
-find_tool = _ROOT.find_tool
-compile_bpf = _ROOT.compile_bpf
 
 
 def counter_insns(map_fd: int, retval: int = 0) -> bytes:

@@ -319,3 +319,23 @@ def test_repeated_enumerator_names_get_numbered_suffixes() -> None:
     text = dump_c(build_btf([INT, rec(0, 6, 1, 4, 5, 1), rec(0, 6, 1, 4, 5, 2)], ENUM_STRINGS))
     assert "\tA = 1,\n" in text
     assert "\tA___2 = 2,\n" in text
+
+
+def test_big_endian_btf_dumps_like_little_endian() -> None:
+    types = [INT, rec(7, 4, 2, 8, 5, 1, 0, 9, 1, 32)]
+    little = build_btf(types, STRINGS)
+    body = b"".join(types)
+    words = struct.unpack(f"<{len(body) // 4}I", body)
+    big_body = struct.pack(f">{len(words)}I", *words)
+    header = struct.pack(">HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(big_body), len(big_body), len(STRINGS))
+    big = BTF.from_bytes(header + big_body + STRINGS)
+    assert dump_c(big) == dump_c(little)
+
+
+def test_split_btf_refers_to_types_and_strings_of_its_base() -> None:
+    base = build_btf([INT], STRINGS)
+    split_strings = b"split_s\0m\0"  # offsets continue after the base's: split_s=17 m=25
+    member = rec(17, 4, 1, 4, 25, 1, 0)  # struct split_s { int m; }, id 2
+    header = struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(member), len(member), len(split_strings))
+    split = BTF.from_bytes(header + member + split_strings, base=base)
+    assert "struct split_s {\n\tint m;\n};" in dump_c(split)

@@ -9,31 +9,18 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from elftools.elf.elffile import ELFFile
 
 from pybpf.cc import build
+from testlib import find_tool, require_kernel_feature
 
 ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["find_tool", "require_kernel_feature"]
 
 
-def _root_conftest() -> ModuleType:
-    # Test modules cannot import a conftest by name (there is one per directory); load the file.
-    path = ROOT / "tests" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("pybpf_tests_root_conftest_cc", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT_CONFTEST = _root_conftest()
-require_kernel_feature: Callable[[bool, str], None] = _ROOT_CONFTEST.require_kernel_feature
-find_tool: Callable[..., str | None] = _ROOT_CONFTEST.find_tool
 EXAMPLES = ROOT / "examples"
 HELPER_DEFS = ROOT / "src" / "pybpf" / "cc" / "include" / "bpf" / "bpf_helper_defs.h"
 

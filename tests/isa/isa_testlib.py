@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from testlib import find_tool, require_kernel_feature
+
+__all__ = ["find_tool", "require_kernel_feature"]
 
 DATA = Path(__file__).parent / "data"
 CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-STRICT = os.environ.get("PYBPF_STRICT") == "1"
 
 #: sample program -> extra compiler flags
 SAMPLES = {
@@ -23,23 +22,6 @@ SAMPLES = {
     "globals": (),
     "v4": ("-mcpu=v4",),
 }
-
-
-def require_kernel_feature(available: bool, reason: str) -> None:
-    """Same contract as tests/conftest.py: skip, or fail under PYBPF_STRICT=1."""
-    if available:
-        return
-    if STRICT:
-        pytest.fail(f"PYBPF_STRICT=1 and a kernel feature is missing: {reason}")
-    pytest.skip(reason)
-
-
-def find_tool(*names: str) -> str | None:
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import struct
-from pathlib import Path
-from types import ModuleType
 
+from testlib import find_tool, require_kernel_feature
 
-def _root_conftest() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("pybpf_tests_root_conftest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT = _root_conftest()
-require_kernel_feature = _ROOT.require_kernel_feature
-find_tool = _ROOT.find_tool
+__all__ = ["find_tool", "require_kernel_feature"]
 
 # Program types, attach types and map types used here (uapi linux/bpf.h).
 PROG_SOCKET_FILTER = 1

@@ -143,8 +143,11 @@ _MISSING_ALIASES = {
 }
 
 
+_TABS = tuple("\t" * i for i in range(32))
+
+
 def _pfx(lvl: int) -> str:
-    return "\t" * lvl
+    return _TABS[lvl] if lvl < 32 else "\t" * lvl
 
 
 class _Table:
@@ -229,8 +232,7 @@ class _Dumper:
         self.emit_state = bytearray(n)  # 0 none, 1 emitting, 2 emitted
         self.fwd_emitted = bytearray(n)
         self.referenced = bytearray(n)
-        self.name_done = bytearray(n)
-        self.cached_names: dict[int, str] = {}
+        self.resolved_names: list[str | None] = [None] * n
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
         self.queue: list[int] = []
@@ -404,23 +406,20 @@ class _Dumper:
     # ------------------------------------------------------------------ names
 
     def _resolve_name(self, tid: int, names: dict[str, int]) -> str:
-        if self.name_done[tid]:
-            return self.cached_names.get(tid) or self.name_of(tid)
+        """The name ``tid`` is printed with, fixed the first time it is asked for (as libbpf)."""
+        resolved = self.resolved_names[tid]
+        if resolved is not None:
+            return resolved
         o = self.off[tid]
-        orig = self.str_at(self.w[o])
-        if not orig:
-            return ""
-        self.name_done[tid] = 1
+        resolved = self.str_at(self.w[o])
         k = self.kinds[tid]
-        if k == _FWD or (k == _ENUM and self.w[o + 1] & 0xFFFF == 0):
-            return orig
-        count = names.get(orig, 0) + 1
-        names[orig] = count
-        if count > 1:
-            new = f"{orig}___{count}"
-            self.cached_names[tid] = new
-            return new
-        return orig
+        if resolved and not (k == _FWD or (k == _ENUM and self.w[o + 1] & 0xFFFF == 0)):
+            count = names.get(resolved, 0) + 1
+            names[resolved] = count
+            if count > 1:
+                resolved = f"{resolved}___{count}"
+        self.resolved_names[tid] = resolved
+        return resolved
 
     def type_name(self, tid: int) -> str:
         return self._resolve_name(tid, self.type_names)
@@ -432,7 +431,10 @@ class _Dumper:
 
     def order_type(self, tid: int, through_ptr: bool) -> bool:
         """Queue the named definitions ``tid`` needs, dependencies first; True if ``tid`` is a strong link."""
-        state = self.order_state[tid]
+        try:
+            state = self.order_state[tid]
+        except IndexError:
+            raise BTFError(f"a type refers to missing type id {tid}", section=".BTF") from None
         if state == 2:
             return True
         w = self.w
@@ -446,11 +448,11 @@ class _Dumper:
             self.order_state[tid] = 2
             return False
         if k == _PTR:
-            r = self.order_type(self.check_id(w[o + 2], tid), True)
+            r = self.order_type(w[o + 2], True)
             self.order_state[tid] = 2
             return r
         if k == _ARRAY:
-            return self.order_type(self.check_id(w[o + 3], tid), False)
+            return self.order_type(w[o + 3], False)
         if k == _STRUCT or k == _UNION:
             if through_ptr and w[o] != 0:
                 return False
@@ -485,16 +487,16 @@ class _Dumper:
             self.order_state[tid] = 2
             return True
         if k == _TYPEDEF:
-            strong = self.order_type(self.check_id(w[o + 2], tid), through_ptr)
+            strong = self.order_type(w[o + 2], through_ptr)
             if through_ptr and not strong:
                 return False
             self.queue.append(tid)
             self.order_state[tid] = 2
             return True
         if k in _MODS:
-            return self.order_type(self.check_id(w[o + 2], tid), through_ptr)
+            return self.order_type(w[o + 2], through_ptr)
         if k == _FUNC_PROTO:
-            strong = self.order_type(self.check_id(w[o + 2], tid), through_ptr)
+            strong = self.order_type(w[o + 2], through_ptr)
             n = self.t.n
             ostate = self.order_state
             for p in w[o + 4 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2]:

@@ -138,7 +138,7 @@ class PerfBuffer(Reader[Any]):
     def cpus(self) -> list[int]:
         return [ring.cpu for ring in self._rings]
 
-    def _next_record(self, sink: Callable[[memoryview], None]) -> bool:
+    def _next_record(self, sink: Callable[[memoryview], object]) -> bool:
         rings = self._rings
         for step in range(len(rings)):
             ring = rings[(self._next + step) % len(rings)]
@@ -148,7 +148,7 @@ class PerfBuffer(Reader[Any]):
                 return True
         return False
 
-    def _ring_record(self, ring: _CPURing, sink: Callable[[memoryview], None]) -> bool:
+    def _ring_record(self, ring: _CPURing, sink: Callable[[memoryview], object]) -> bool:
         while True:
             tail = ring.tail
             if tail >= ring.head():

@@ -87,7 +87,7 @@ class Reader(Generic[T]):
         self._lock = threading.Lock()
 
     # -- to implement -------------------------------------------------------------------------
-    def _next_record(self, sink: Callable[[memoryview], None]) -> bool:
+    def _next_record(self, sink: Callable[[memoryview], object]) -> bool:
         """Hand the next complete record to ``sink`` and consume it; ``False`` if there is none."""
         raise NotImplementedError
 
@@ -187,8 +187,8 @@ class Reader(Generic[T]):
         """Copy the next record into ``buffer`` (no allocation) and return its length."""
         target = memoryview(buffer).cast("B")
         deadline = None if timeout is None else time.monotonic() + timeout
+        result: list[int] = []
         while True:
-            result: list[int] = []
 
             def sink(view: memoryview) -> None:
                 if len(view) > len(target):

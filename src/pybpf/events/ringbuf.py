@@ -75,7 +75,7 @@ class RingBuffer(Reader[Any]):
         """Bytes written by the producer and not yet consumed (headers included)."""
         return self.producer_position - self._pos
 
-    def _next_record(self, sink: Callable[[memoryview], None]) -> bool:
+    def _next_record(self, sink: Callable[[memoryview], object]) -> bool:
         view = self._view
         page = self._page
         while True:

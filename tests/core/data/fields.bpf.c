@@ -81,7 +81,7 @@ static __always_inline void fill(struct target_buf *t, struct exp_core_inner *ot
 	t->s.items[1].v = 8;
 	t->s.state_new = 42;
 	t->s.ushort_grown = 200;
-	t->tail_space[3] = 9;
+	t->s.tail[3] = 9; /* lands in tail_space */
 }
 
 SEC("syscall")

@@ -15,7 +15,8 @@ when vmlinux has no candidate), or any BTF, e.g. another build of the same progr
 ``CoreRelocation``
     ``kind``, ``insn``, ``local_type``/``local_spec`` (what was asked, e.g.
     ``[7] struct task_struct.real_parent (0:83 @ offset 1432)``), ``local_value`` and
-    ``target_value``, ``target_type_id``/``target_spec``, ``poisoned`` and ``reason``.
+    ``target_value``, ``target_type_id``/``target_spec``, ``path`` (member path of a field
+    relocation, ``inner.v``), ``poisoned`` and ``reason``.
 
 Unsatisfiable relocations (a field, type or enumerator the target lacks, where the value is
 needed) do not fail: like libbpf, the instruction is *poisoned* (a call to helper

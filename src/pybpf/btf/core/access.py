@@ -50,6 +50,17 @@ class AccessSpec:
     raw: tuple[int, ...] = ()
     bit_offset: int = 0
 
+    @property
+    def path(self) -> str:
+        """The C member path of a field spec (``inner.v``, ``items[1].v``; ``[2]`` for ``p[2]``)."""
+        text = ""
+        for i, acc in enumerate(self.accessors):
+            if acc.name is not None:
+                text += f".{acc.name}"
+            elif i > 0 or acc.index:
+                text += f"[{acc.index}]"
+        return text.lstrip(".")
+
     def describe(self) -> str:
         """libbpf-like text: ``[7] struct foo.a.b[2] (0:1:0:2 @ offset 12)``."""
         return describe_spec(self)
@@ -149,12 +160,9 @@ def describe_spec(spec: AccessSpec) -> str:
         name = spec.accessors[0].name if spec.accessors else "?"
         value = _enum_value_text(spec)
         return f"{head}::{name} = {value}"
-    path = ""
-    for i, acc in enumerate(spec.accessors):
-        if acc.name is not None:
-            path += f".{acc.name}"
-        elif i > 0 or acc.index:
-            path += f"[{acc.index}]"
+    path = spec.path
+    if path and not path.startswith("["):
+        path = "." + path
     return f"{head}{path} ({raw} @ offset {spec.bit_offset // 8}" + (
         f".{spec.bit_offset % 8})" if spec.bit_offset % 8 else ")"
     )

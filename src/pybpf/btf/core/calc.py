@@ -241,7 +241,10 @@ def _values(local: AccessSpec, target: AccessSpec | None) -> Resolution:
             lv = field_value(kind, local)
             tv = field_value(kind, target)
             mismatch = False
-            if lv.size != tv.size and target is not None:
+            if not lv.size:
+                # A local bitfield: the program picks its load width from FIELD_BYTE_SIZE.
+                tv = replace(tv, size=0)
+            elif lv.size != tv.size and target is not None:
                 mismatch = not _resizable(local.btf, lv.type_id, target.btf, tv.type_id)
             return Resolution(
                 lv.value,

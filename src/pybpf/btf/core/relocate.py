@@ -59,6 +59,7 @@ class CoreRelocation:
     target_value: int
     target_type_id: int | None = None
     target_spec: str = ""
+    path: str = ""
     poisoned: bool = False
     reason: str = ""
     candidates: int = 0
@@ -117,7 +118,7 @@ def compute(
     except CoreError as exc:
         if exc.relo_index is not None:
             raise
-        raise CoreError(exc.reason, relo_index=index, insn=slot) from exc
+        raise type(exc)(exc.reason, relo_index=index, insn=slot) from exc
     except BTFError as exc:
         raise CoreError(f"bad type information: {exc}", relo_index=index, insn=slot) from exc
     target = res.target
@@ -133,6 +134,7 @@ def compute(
         target_value=res.target_value,
         target_type_id=target.root_type_id if target is not None else None,
         target_spec=describe_spec(target) if target is not None else "",
+        path=local.path if kind.is_field else "",
         poisoned=res.poisoned,
         reason=res.reason,
         candidates=res.candidates,
