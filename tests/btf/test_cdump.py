@@ -334,8 +334,25 @@ def test_big_endian_btf_dumps_like_little_endian() -> None:
 
 def test_split_btf_refers_to_types_and_strings_of_its_base() -> None:
     base = build_btf([INT], STRINGS)
-    split_strings = b"split_s\0m\0"  # offsets continue after the base's: split_s=17 m=25
-    member = rec(17, 4, 1, 4, 25, 1, 0)  # struct split_s { int m; }, id 2
+    split_strings = b"split_s\0m\0"  # offsets continue after the base's 15 bytes: split_s=15 m=23
+    member = rec(15, 4, 1, 4, 23, 1, 0)  # struct split_s { int m; }, id 2
     header = struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(member), len(member), len(split_strings))
     split = BTF.from_bytes(header + member + split_strings, base=base)
     assert "struct split_s {\n\tint m;\n};" in dump_c(split)
+
+
+class RawOnly:
+    """A BTF seen only through its bytes and header: the dumper must find the records itself."""
+
+    def __init__(self, btf: BTF) -> None:
+        self.data = btf.data
+        self.header = btf.header
+        self.base = None
+
+
+@pytest.mark.parametrize("program", ["anon", "funcs"])
+def test_dump_without_the_btf_record_index_scans_the_records_itself(
+    program: str, program_btf: dict[str, BTF]
+) -> None:
+    btf = program_btf[program]
+    assert dump_c(RawOnly(btf)) == dump_c(btf)

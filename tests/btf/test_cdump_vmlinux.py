@@ -1,5 +1,5 @@
-"""The C header dump of the running kernel's BTF: it compiles, its layouts are the kernel's, and a
-libbpf-style CO-RE program builds against it.
+"""The C header dump of the running kernel's BTF: it compiles, its layouts are the kernel's, a
+libbpf-style CO-RE program builds against it, and it lists the types in bpftool's order and names.
 
 The expected sizes and offsets come from the BTF model (``BTF.find``/``members``), not from the
 dumper, so a layout bug in the dumper cannot hide behind a matching bug in the checker.  Each test
@@ -9,6 +9,7 @@ compiles the ~135k-line header once or twice: a few seconds each.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import struct
 import subprocess
 import sys
@@ -210,3 +211,37 @@ def test_dump_of_one_vmlinux_type_compiles_alone(vmlinux: BTF, tmp_path: Path) -
     source.write_text('#include "vmlinux.h"\nint f(struct task_struct *t) { return t->pid; }\n')
     done = zig_cc(source, tmp_path / "one.o", "-Wall", "-Werror")
     assert done.returncode == 0, done.stderr[-4000:]
+
+
+def comparable(text: str) -> list[str]:
+    """Header lines minus what bpftool versions differ in (preamble macros, kfunc block, enum modes)."""
+    start = text.index("#endif\n\n", text.index("BPF_NO_PRESERVE_ACCESS_INDEX")) + len("#endif\n\n")
+    body = text[start:]
+    while body.startswith(("#ifndef __ksym\n", "#ifndef __weak\n", "#ifndef __bpf_fastcall\n")):
+        body = body[body.index("#endif\n\n") + len("#endif\n\n") :]
+    kfuncs = body.find("\n/* BPF kfuncs */\n")
+    if kfuncs >= 0:
+        body = body[:kfuncs] + body[body.index("#endif\n\n", kfuncs) + len("#endif\n\n") :]
+    body = body.replace(" __attribute__((mode(byte)))", "").replace(" __attribute__((mode(word)))", "")
+    # bpftool keeps the compiler's __builtin_va_list, whose BPF size differs from the kernel's.
+    body = body.replace("typedef struct __va_list_tag va_list[1];", "typedef __builtin_va_list va_list;")
+    return body.splitlines()
+
+
+@pytest.mark.tool
+@pytest.mark.kernel
+def test_vmlinux_dump_orders_and_names_types_as_bpftool_does(
+    vmlinux_btf_path: Path, header_dir: Path
+) -> None:
+    bpftool = shutil.which("bpftool")  # conftest.find_tool; test modules cannot import conftest
+    if bpftool is None:
+        pytest.skip("bpftool is not installed")
+    cmd = [bpftool, "btf", "dump", "file", str(vmlinux_btf_path), "format", "c"]
+    done = subprocess.run([*cmd, "unsorted"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:  # bpftool before v7.5 has no sorting, hence no "unsorted"
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    ours = comparable((header_dir / "vmlinux.h").read_text())
+    theirs = comparable(done.stdout)
+    first = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), None)
+    context = "" if first is None else f"line {first}: ours {ours[first]!r} bpftool {theirs[first]!r}"
+    assert first is None and len(ours) == len(theirs), context or f"{len(ours)} lines vs {len(theirs)}"

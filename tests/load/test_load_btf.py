@@ -13,6 +13,7 @@ from pybpf.kernel import btf_load
 from pybpf.runtime.btfprep import (
     BTFFeature,
     encode_for,
+    fixed_blob,
     fixed_types,
     kernel_supports,
     missing_features,
@@ -28,6 +29,7 @@ REMOVED_KIND = {
     BTFFeature.FLOAT: Float,
     BTFFeature.DATASEC: Datasec,
 }
+
 
 @pytest.fixture(scope="module")
 def features_spec(build_object: Callable[[str], Path]) -> ObjectSpec:
@@ -66,7 +68,9 @@ def test_object_btf_uses_every_probed_feature(features_spec: ObjectSpec) -> None
 
 
 @pytest.mark.parametrize("feature", list(REMOVED_KIND), ids=lambda f: f.value)
-def test_sanitising_a_missing_feature_removes_its_kind(features_spec: ObjectSpec, feature: BTFFeature) -> None:
+def test_sanitising_a_missing_feature_removes_its_kind(
+    features_spec: ObjectSpec, feature: BTFFeature
+) -> None:
     result = sanitise(_types(features_spec), {feature})
     assert not any(isinstance(t, REMOVED_KIND[feature]) for t in result)
 
@@ -85,8 +89,11 @@ def test_sanitised_btf_still_parses_with_the_same_type_count(features_spec: Obje
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("missing", [set(), *({f} for f in BTFFeature), set(BTFFeature)],
-                         ids=["none", *(f.value for f in BTFFeature), "all"])
+@pytest.mark.parametrize(
+    "missing",
+    [set(), *({f} for f in BTFFeature), set(BTFFeature)],
+    ids=["none", *(f.value for f in BTFFeature), "all"],
+)
 def test_kernel_accepts_the_object_btf_sanitised_for_missing_features(
     bpf_ok: None, features_spec: ObjectSpec, missing: set[BTFFeature]
 ) -> None:
@@ -113,3 +120,46 @@ def test_extern_variables_get_an_allocated_linkage(bpf_ok: None, build_object: C
     externs = [t for t in _types(spec) if isinstance(t, Var) and t.name.startswith(("CONFIG_", "LINUX_"))]
     assert externs and all(int(t.linkage) == Linkage.GLOBAL for t in externs)
     assert spec.btf.find(".kconfig", Kind.DATASEC) is not None
+
+
+@pytest.mark.kernel
+def test_object_using_every_btf_feature_loads_and_runs(bpf_ok: None, features_spec: ObjectSpec) -> None:
+    import pybpf.runtime
+
+    with pybpf.runtime.load(features_spec) as obj:
+        assert obj.programs["uses_all"].test_run(bytes(64)).retval == 1
+
+
+@pytest.mark.parametrize("name", ["features", "globals", "ksyms", "maps", "bootstrap", "task_iter"])
+def test_fast_fixed_blob_equals_the_full_re_encoding(build_object: Callable[[str], Path], name: str) -> None:
+    spec = ObjectSpec.from_file(build_object(name))
+    assert spec.btf is not None
+    expected = encode_for(spec.btf, fixed_types(spec.btf, spec.section_layouts))
+    assert fixed_blob(spec.btf, spec.section_layouts) == expected
+
+
+@pytest.mark.kernel
+def test_btf_refused_for_a_missing_kind_is_sanitised_and_loaded_again(
+    bpf_ok: None, features_spec: ObjectSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plays an older kernel that lacks decl tags: refuses BTF holding them, and says so when probed."""
+    import pybpf.runtime
+    import pybpf.runtime.btfprep as btfprep
+    import pybpf.runtime.kernel as runtime_kernel
+    from pybpf.kernel import BTFLoadError, btf_info
+
+    real_load = runtime_kernel.btf_load
+
+    def old_kernel_load(blob: bytes) -> object:
+        if any(isinstance(t, DeclTag) for t in BTF.from_bytes(blob)):
+            raise BTFLoadError("the kernel rejected the BTF", errno=22, log="[9] DECL_TAG Invalid kind")
+        return real_load(blob)
+
+    monkeypatch.setattr(runtime_kernel, "btf_load", old_kernel_load)
+    monkeypatch.setattr(btfprep, "kernel_supports", lambda feature: feature is not BTFFeature.DECL_TAG)
+    with pybpf.runtime.load(features_spec) as obj:
+        assert obj.btf_fd is not None
+        loaded = btf_info(obj.btf_fd, data=True).data
+        assert loaded is not None
+        assert not any(isinstance(t, DeclTag) for t in BTF.from_bytes(loaded))
+        assert obj.programs["uses_all"].test_run(bytes(64)).retval == 1

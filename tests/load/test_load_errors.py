@@ -59,7 +59,9 @@ def test_failed_load_closes_every_fd_it_opened(bad_spec: ObjectSpec) -> None:
     assert len(os.listdir("/proc/self/fd")) == before_fds
 
 
-def test_relocation_to_an_unknown_map_is_a_load_error(bpf_ok: None, build_object: Callable[[str], Path]) -> None:
+def test_relocation_to_an_unknown_map_is_a_load_error(
+    bpf_ok: None, build_object: Callable[[str], Path]
+) -> None:
     spec = ObjectSpec.from_file(build_object("tiny"))
     prog = spec.programs["count"]
     slot = next(s for s, r in prog.relocations.items() if r.kind is RelocationKind.MAP)

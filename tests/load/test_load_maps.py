@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from load_testlib import ETH_IPV4, ethernet, ipv4, skb_ctx
 
 import pybpf.runtime
@@ -210,3 +212,72 @@ def test_test_run_repeat_runs_the_program_that_many_times(
     with pybpf.runtime.load(build_object("tiny")) as obj:
         obj.programs["count"].test_run(FRAME, repeat=25)
         assert obj.maps["hits"][0] == 25
+
+
+def test_percpu_items_give_per_cpu_lists(maps_obj: Object) -> None:
+    counters = maps_obj.maps["counters"]
+    counters[2] = 9
+    items = dict(counters.items())
+    assert set(items) == {0, 1, 2, 3}
+    assert items[2].sum() == 9 * possible_cpus()
+    assert items[0].sum() == 0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    entries=st.dictionaries(
+        st.integers(0, 2**32 - 1),
+        st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.binary(max_size=8)),
+        max_size=20,
+    )
+)
+def test_hash_map_holds_exactly_what_a_dict_would(
+    maps_obj: Object, entries: dict[int, tuple[int, int, bytes]]
+) -> None:
+    points = maps_obj.maps["points"]
+    for key in list(points.keys()):
+        del points[key]
+    for key, (x, y, label) in entries.items():
+        points[key] = {"x": x, "y": y, "label": label}
+    got = {k: (v.x, v.y, v.label) for k, v in points.items()}
+    assert got == {k: (x, y, label.ljust(8, b"\0")) for k, (x, y, label) in entries.items()}
+
+
+def test_lookup_batch_of_a_map_without_batch_support_still_returns_everything(maps_obj: Object) -> None:
+    routes = maps_obj.maps["routes"]  # LPM tries have no batch lookup
+    routes["10.0.0.0/8"] = 1
+    routes["192.168.0.0/16"] = 2
+    keys, values, count = routes.lookup_batch()
+    assert count == 2
+    assert sorted(struct.unpack("<2I", values)) == [1, 2]
+    assert len(keys) == 2 * routes.key_size
+
+
+@pytest.mark.parametrize(
+    ("name", "map_type"),
+    [("seen", 30), ("events", 27), ("perf_events", 4), ("task_data", 29), ("recent", 9), ("outer", 12)],
+    ids=["bloom", "ringbuf", "perf_event_array", "task_storage", "lru_hash", "array_of_maps"],
+)
+def test_map_of_each_type_is_created_as_declared(maps_obj: Object, name: str, map_type: int) -> None:
+    assert maps_obj.maps[name].info.type == map_type
+
+
+def test_perf_event_array_without_max_entries_gets_one_slot_per_cpu(maps_obj: Object) -> None:
+    assert maps_obj.maps["perf_events"].info.max_entries == possible_cpus()
+
+
+def test_bloom_filter_contains_what_was_pushed(maps_obj: Object) -> None:
+    seen = maps_obj.maps["seen"]
+    seen.push(1234)
+    assert 1234 in seen
+
+
+def test_task_storage_map_is_created_with_its_btf(maps_obj: Object) -> None:
+    info = maps_obj.maps["task_data"].info
+    assert info.btf_id != 0 and info.btf_value_type_id != 0
+
+
+def test_lru_hash_with_u64_keys_round_trips(maps_obj: Object) -> None:
+    recent = maps_obj.maps["recent"]
+    recent[1 << 40] = 3
+    assert dict(recent.items()) == {1 << 40: 3}

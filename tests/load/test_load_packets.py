@@ -54,3 +54,19 @@ def test_loaded_program_info_names_the_program_and_its_type(packets: Object) -> 
     info = prog.info
     assert (info.name, info.type) == ("xdp_bounce", int(prog.type))
     assert info.nr_line_info > 0
+
+
+def test_log_level_keeps_the_verifier_log_of_a_successful_load(
+    bpf_ok: None, build_object: Callable[[str], Path]
+) -> None:
+    with pybpf.runtime.load(build_object("packets"), log_level=2) as obj:
+        assert "processed" in obj.programs["xdp_bounce"].verifier_log
+
+
+def test_program_pinned_in_bpffs_is_the_same_kernel_program(packets: Object, pin_dir: Path) -> None:
+    from pybpf.kernel import obj_get, prog_info
+
+    prog = packets.programs["sock_ipv4"]
+    prog.pin(pin_dir / "sock_ipv4")
+    with obj_get(pin_dir / "sock_ipv4") as fd:
+        assert prog_info(fd).id == prog.id

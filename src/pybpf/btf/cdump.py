@@ -2,7 +2,7 @@
 
 The kernel's BTF has ~130k types, so the dumper does not go through the type dataclasses: decoding
 every record into objects costs more than the whole dump.  It reads the raw type section as one
-``array('I')`` of words (base blobs of split BTF concatenated in front, so ids and string offsets
+list of 32-bit words (base blobs of split BTF concatenated in front, so ids and string offsets
 stay global) and looks fields up by word offset.  The output follows libbpf's ``btf_dump`` rules,
 because BPF programs are written against headers produced that way:
 
@@ -14,20 +14,26 @@ because BPF programs are written against headers produced that way:
 * the layout of the BTF is reproduced exactly: explicit ``long: N`` padding where natural
   alignment would place a member elsewhere, ``packed`` when members are misaligned or the size is
   not a multiple of the alignment, ``aligned(N)`` for over-aligned unions (padding cannot grow a
-  union), ``mode(...)`` for enums whose size the values alone would not give.
+  union), ``mode(...)`` for enums whose size the values alone would not give, and the kernel's
+  ``va_list`` spelled out (the BPF compiler's ``__builtin_va_list`` has another size);
+* functions tagged ``bpf_kfunc`` get ``extern ... __weak __ksym`` prototypes, as newer bpftool.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import struct
 import sys
 from array import array
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import BTFError
 from .types import Kind
+
+if TYPE_CHECKING:
+    from .spec import BTF
 
 # Plain ints: comparisons against IntEnum members are several times slower in the hot loops.
 _VOID = int(Kind.VOID)
@@ -175,13 +181,14 @@ class _Table:
                 words_part = array("I", words[base_word:])
                 words_part.byteswap()
                 words[base_word:] = words_part
-            offs.extend(base_word + o for o in _record_word_offsets(blob, words, base_word))
+            offs.extend(_record_word_offsets(blob, words, base_word))
             strings += strs
-        self.w = words
+        # A list, not the array: indexing an array boxes a new int on every read.
+        self.w = words.tolist()
         self.off = offs
         self.n = len(offs)
         self.strings = bytes(strings)
-        w = words
+        w = self.w
         self.kinds = bytes([0] + [(w[o + 1] >> 24) & 0x1F for o in offs[1:]])
 
 
@@ -193,12 +200,22 @@ def _sections(blob: Any) -> tuple[bytes, bytes]:
     return data[t0 : t0 + h.type_len], data[s0 : s0 + h.str_len]
 
 
-def _record_word_offsets(blob: Any, words: array[int], base_word: int) -> Iterable[int]:
-    """Word offsets (relative to the blob) of each record: the BTF's own index when it has one."""
+def _record_word_offsets(blob: Any, words: array[int], base_word: int) -> list[int]:
+    """Word offsets in ``words`` of each record of ``blob``: from the BTF's own index when it has
+    one (the private byte offsets of :class:`~pybpf.btf.spec.BTF`, checked for plausibility),
+    else by walking the records.
+    """
     known = getattr(blob, "_offsets", None)
     expected = len(blob) - blob.start_id if hasattr(blob, "start_id") else None
-    if known is not None and expected is not None and len(known) == expected:
-        return [o >> 2 for o in known]
+    type_len = 4 * (len(words) - base_word)
+    if (
+        known is not None
+        and len(known) == expected
+        and (not known or (known[0] == 0 and known[-1] < type_len))
+    ):
+        if base_word == 0:
+            return [o >> 2 for o in known]
+        return [base_word + (o >> 2) for o in known]
     out: list[int] = []
     o = base_word
     end = len(words)
@@ -211,7 +228,7 @@ def _record_word_offsets(blob: Any, words: array[int], base_word: int) -> Iterab
         if kind == 0 or kind >= _NKINDS:
             raise BTFError(f"unknown kind {kind}", section=".BTF", offset=4 * (o - base_word))
         fixed, per = layout[kind]
-        out.append(o - base_word)
+        out.append(o)
         o += 3 + fixed + per * (info & 0xFFFF)
     if o > end:
         raise BTFError("type record runs past the end of the type section", section=".BTF")
@@ -302,13 +319,11 @@ class _Dumper:
         update = refs.update
         # FUNC is left out: it can only point at its FUNC_PROTO.
         update([w[off[i] + 2] for i in _ids_of(kinds, b"\x02\x08\x09\x0a\x0b\x0e\x11\x12")])
-        for i in _ids_of(kinds, b"\x04\x05"):
-            o = off[i]
+        for o in map(off.__getitem__, _ids_of(kinds, b"\x04\x05")):
             update(w[o + 4 : o + 4 + 3 * (w[o + 1] & 0xFFFF) : 3])
-        for i in _ids_of(kinds, b"\x0d"):
-            o = off[i]
-            refs.add(w[o + 2])
-            update(w[o + 4 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2])
+        for o in map(off.__getitem__, _ids_of(kinds, b"\x0d")):
+            # Return type and parameter types in one stride-2 slice (parameter names in between).
+            update(w[o + 2 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2])
         for i in _ids_of(kinds, b"\x03"):
             o = off[i]
             update(w[o + 3 : o + 5])
@@ -708,7 +723,9 @@ class _Dumper:
         acache = self.align_cache
         append = parts.append
         end = o + 3 + 3 * (info & 0xFFFF)
-        for name_off, mtype, m_off in zip(w[o + 3 : end : 3], w[o + 4 : end : 3], w[o + 5 : end : 3], strict=True):
+        for name_off, mtype, m_off in zip(
+            w[o + 3 : end : 3], w[o + 4 : end : 3], w[o + 5 : end : 3], strict=True
+        ):
             if mtype >= n:
                 self.check_id(mtype, tid)
             if kflag:
@@ -719,29 +736,29 @@ class _Dumper:
             fname = str_cache.get(name_off)
             if fname is None:
                 fname = self.str_at(name_off)
-            if is_struct and off < m_off:
+            if off < m_off and is_struct:
                 m_align = 1 if packed else (acache[mtype] or self.align_of(mtype))
                 _bit_padding(parts, off, m_off, m_align, prev_bitfield and m_sz != 0, inner)
             tmpl = named.get(mtype) if fname else None
-            if tmpl is not None:
-                decl = tmpl[0] + fname + tmpl[1]
-            else:
-                decl = self.decl(mtype, fname, lvl1)
             if m_sz:
+                decl = tmpl[0] + fname + tmpl[1] if tmpl is not None else self.decl(mtype, fname, lvl1)
                 append(f"{sep}{decl}: {m_sz};")
                 off = m_off + m_sz
                 prev_bitfield = True
-                end_bytes = (off + 7) >> 3
+                if not is_struct and (off + 7) >> 3 > max_end:
+                    max_end = (off + 7) >> 3
+                continue
+            if tmpl is not None:
+                append(f"{sep}{tmpl[0]}{fname}{tmpl[1]};")
             else:
-                msize = scache[mtype]
-                if msize < 0:
-                    msize = self.size_of(mtype)
-                append(f"{sep}{decl};")
-                off = m_off + msize * 8
-                prev_bitfield = False
-                end_bytes = off >> 3
-            if end_bytes > max_end:
-                max_end = end_bytes
+                append(f"{sep}{self.decl(mtype, fname, lvl1)};")
+            msize = scache[mtype]
+            if msize < 0:
+                msize = self.size_of(mtype)
+            off = m_off + msize * 8
+            prev_bitfield = False
+            if not is_struct and off >> 3 > max_end:
+                max_end = off >> 3
         if is_struct and off < size * 8:
             _bit_padding(parts, off, size * 8, align, False, inner)
         if end > o + 3 or size:
@@ -1145,12 +1162,16 @@ def _bit_padding(parts: list[str], cur: int, nxt: int, next_align: int, in_bitfi
                 break
 
 
-def dump_c(btf: Any, *, type_ids: Iterable[int] | None = None) -> str:
+def dump_c(btf: BTF, *, type_ids: Iterable[int] | None = None) -> str:
     """The C header for ``btf``: every type (and the kfunc prototypes) or ``type_ids`` and what they need.
 
     Raises :class:`~pybpf.btf.errors.BTFError` for BTF that cannot be written as C (dangling
     references, cycles only through values, malformed records).
     """
+    # The dump allocates hundreds of thousands of small objects and frees none of them before the
+    # end: the cyclic collector would only rescan them, over and over (a quarter of the time).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         return _dump(btf, type_ids)
     except BTFError:
@@ -1159,9 +1180,12 @@ def dump_c(btf: Any, *, type_ids: Iterable[int] | None = None) -> str:
         raise BTFError("type graph nested too deeply to dump", section=".BTF") from exc
     except (IndexError, ValueError, struct.error, OverflowError, UnicodeError) as exc:
         raise BTFError(f"malformed BTF ({exc})", section=".BTF") from exc
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
-def _dump(btf: Any, type_ids: Iterable[int] | None) -> str:
+def _dump(btf: BTF, type_ids: Iterable[int] | None) -> str:
     tab = _Table(btf)
     body: list[str] = []
     d = _Dumper(tab, body)

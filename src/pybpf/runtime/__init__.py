@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from ..btf import BTF
 from ..errors import NotSupported
@@ -20,25 +20,31 @@ from .objects import Object
 from .programs import Program, RunResult
 
 
+class Runtime(Protocol):
+    """Anything that turns a spec into an :class:`Object` (``KernelRuntime``, a VM runtime)."""
+
+    def load(self, spec: ObjectSpec) -> Object: ...
+
+
 def load(
     spec_or_path: ObjectSpec | str | os.PathLike[str],
     *,
-    runtime: str = "kernel",
+    runtime: str | Runtime = "kernel",
     btf: BTF | None = None,
     pin_path: str | os.PathLike[str] | None = None,
     log_level: int = 0,
-    **options: Any,
 ) -> Object:
     """Load an object (a spec, or the path of a compiled ``.bpf.o``) into ``runtime``.
 
     ``btf`` is the target BTF for CO-RE relocations (default: the running kernel's);
     ``pin_path`` is where ``LIBBPF_PIN_BY_NAME`` maps are looked up and pinned (default
-    ``/sys/fs/bpf``); ``log_level`` > 0 asks the verifier for a log even on success.
+    ``/sys/fs/bpf``); ``log_level`` > 0 asks the verifier for a log even on success (kept in
+    ``Program.verifier_log``).  ``runtime`` may also be a runtime object with a ``load(spec)``.
     """
     spec = spec_or_path if isinstance(spec_or_path, ObjectSpec) else ObjectSpec.from_file(Path(spec_or_path))
+    if not isinstance(runtime, str):
+        return runtime.load(spec)
     if runtime == "kernel":
-        if options:
-            raise TypeError(f"unknown options for the kernel runtime: {', '.join(sorted(options))}")
         return KernelRuntime(btf=btf, pin_path=pin_path, log_level=log_level).load(spec)
     raise NotSupported(f"unknown runtime {runtime!r} (available: kernel)")
 
@@ -54,5 +60,6 @@ __all__ = [
     "Program",
     "ProgramVerifierError",
     "RunResult",
+    "Runtime",
     "load",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import struct
 from collections.abc import Iterable, Mapping
 from functools import cache
 
@@ -27,6 +28,7 @@ from ..btf import (
     FuncProto,
     Int,
     IntEncoding,
+    Kind,
     Linkage,
     Member,
     Ptr,
@@ -36,7 +38,8 @@ from ..btf import (
     Var,
     VarSecInfo,
 )
-from ..btf.encode import StringTable, encode_types
+from ..btf.encode import StringTable, encode_type, encode_types
+from ..btf.spec import BTF_MAGIC, HEADER_SIZE
 from ..btf.types import AnyType
 from ..errors import Error
 from ..spec import SectionLayout
@@ -136,45 +139,106 @@ def _datasec_fix(btf: BTF, t: Datasec, layout: SectionLayout | None) -> Datasec:
     return dataclasses.replace(t, size=layout.size, vars=tuple(fixed))
 
 
-def fixed_types(btf: BTF, layouts: Mapping[str, SectionLayout]) -> list[AnyType]:
-    """The object's own types with DATASEC layouts filled in and externs made loadable.
+#: Kinds the layout fixes may rewrite; every other record is copied byte for byte.
+_FIXED_KINDS = frozenset({Kind.VAR, Kind.FUNC, Kind.DATASEC})
 
-    The result may be one type longer than the input: a dummy ``int`` variable that stands in
-    for kernel functions listed in ``.ksyms`` (a DATASEC may only hold variables).
+
+def fixes(btf: BTF, layouts: Mapping[str, SectionLayout]) -> tuple[dict[int, AnyType], list[AnyType]]:
+    """The types to replace (by id) so the kernel accepts the object's BTF, and types to append.
+
+    DATASECs get their real sizes and offsets; extern VARs and FUNCs a linkage the kernel knows;
+    the ``.ksyms`` DATASEC only variables (a dummy ``int`` variable stands in for each kernel
+    function, as a DATASEC may hold nothing else).  Only VAR, FUNC and DATASEC records are
+    decoded, which keeps this cheap on objects with thousands of types.
     """
-    types: list[AnyType] = [btf[i] for i in btf.own_ids()]
-    first = btf.own_ids().start
-    by_id = {t.id: index for index, t in enumerate(types)}
+    ids = btf.own_ids()
+    next_id = ids.stop
+    changes: dict[int, AnyType] = {}
     extra: list[AnyType] = []
+    extern_protos: set[int] = set()
     int_id = 0
-    for index, t in enumerate(types):
-        if isinstance(t, Var) and int(t.linkage) == Linkage.EXTERN:
-            types[index] = dataclasses.replace(t, linkage=Linkage.GLOBAL)
+    for type_id in ids:
+        if btf.kind_of(type_id) not in _FIXED_KINDS:
+            continue
+        t = changes.get(type_id) or btf[type_id]
+        if isinstance(t, Var | Func) and int(t.linkage) == Linkage.EXTERN:
+            # The kernel knows no extern linkage: the runtime resolves these itself.
+            changes[type_id] = dataclasses.replace(t, linkage=Linkage.GLOBAL)
+            if isinstance(t, Func):
+                extern_protos.add(t.type_id)
         elif isinstance(t, Datasec) and t.name == KSYMS_SECTION:
             if not int_id:
-                int_id = first + len(types)
+                int_id = next_id + len(extra)
                 extra.append(_int(int_id))
             vars_: list[VarSecInfo] = []
             for info in t.vars:
                 target = btf.get(info.type_id)
                 if isinstance(target, Var):
-                    slot = by_id.get(target.id)
-                    if slot is not None:
-                        types[slot] = dataclasses.replace(target, type_id=int_id, linkage=Linkage.GLOBAL)
+                    changes[target.id] = dataclasses.replace(target, type_id=int_id, linkage=Linkage.GLOBAL)
                     vars_.append(VarSecInfo(type_id=info.type_id, offset=4 * len(vars_), size=4))
                 else:
                     dummy = Var(
-                        id=first + len(types) + len(extra),
+                        id=next_id + len(extra),
                         name=f"dummy_ksym_{len(extra)}",
                         type_id=int_id,
                         linkage=Linkage.GLOBAL,
                     )
                     extra.append(dummy)
                     vars_.append(VarSecInfo(type_id=dummy.id, offset=4 * len(vars_), size=4))
-            types[index] = dataclasses.replace(t, size=4 * len(vars_), vars=tuple(vars_))
+            changes[type_id] = dataclasses.replace(t, size=4 * len(vars_), vars=tuple(vars_))
         elif isinstance(t, Datasec):
-            types[index] = _datasec_fix(btf, t, layouts.get(t.name))
-    return types + extra
+            fixed = _datasec_fix(btf, t, layouts.get(t.name))
+            if fixed is not t:
+                changes[type_id] = fixed
+    for proto_id in extern_protos:
+        proto = btf.get(proto_id)
+        if isinstance(proto, FuncProto) and proto_id in ids:
+            named = _name_params(proto)
+            if named is not proto:
+                changes[proto_id] = named
+    return changes, extra
+
+
+def _name_params(proto: FuncProto) -> FuncProto:
+    """Kernel-function prototypes with every parameter named.
+
+    A global FUNC's parameters must be named for the kernel's BTF checker, and clang leaves the
+    parameters of extern declarations unnamed when the declaration does.
+    """
+    if not any(not p.name and p.type_id for p in proto.params):
+        return proto
+    params = tuple(
+        dataclasses.replace(p, name=f"arg{i}") if not p.name and p.type_id else p
+        for i, p in enumerate(proto.params)
+    )
+    return dataclasses.replace(proto, params=params)
+
+
+def fixed_types(btf: BTF, layouts: Mapping[str, SectionLayout]) -> list[AnyType]:
+    """Every own type of ``btf`` with :func:`fixes` applied (and the appended types last)."""
+    changes, extra = fixes(btf, layouts)
+    return [changes.get(i) or btf[i] for i in btf.own_ids()] + extra
+
+
+def fixed_blob(btf: BTF, layouts: Mapping[str, SectionLayout]) -> bytes:
+    """The bytes of :func:`fixed_types`, copying every unchanged record as it is.
+
+    Same result as ``encode_for(btf, fixed_types(btf, layouts))`` without decoding and
+    re-encoding the types nobody changed: most of the load-time cost on big objects.
+    """
+    changes, extra = fixes(btf, layouts)
+    table = StringTable(btf.raw_strings or b"\0", base=btf.base)
+    order = btf.header.order
+    parts = [
+        encode_type(changes[i], table, order) if i in changes else btf.type_record(i) for i in btf.own_ids()
+    ]
+    parts += [encode_type(t, table, order) for t in extra]
+    body = b"".join(parts)
+    strings = table.tobytes()
+    header = struct.pack(
+        order + "HBBIIIII", BTF_MAGIC, 1, 0, HEADER_SIZE, 0, len(body), len(body), len(strings)
+    )
+    return header + body + strings
 
 
 def _downgrade(t: AnyType, missing: set[BTFFeature], types: Mapping[int, AnyType]) -> AnyType:
@@ -231,7 +295,9 @@ def encode_for(btf: BTF, types: list[AnyType]) -> bytes:
 __all__ = [
     "BTFFeature",
     "encode_for",
+    "fixed_blob",
     "fixed_types",
+    "fixes",
     "kernel_supports",
     "missing_features",
     "sanitise",

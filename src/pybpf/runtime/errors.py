@@ -41,6 +41,8 @@ class ProgramVerifierError(VerifierError):
         )
         self.program = program
         self.section = section
+        #: Which CO-RE relocation left the failing instruction unresolved, when that is the cause.
+        self.core_explanation: str | None = None
 
 
 __all__ = ["ExternError", "LoadError", "PinMismatch", "ProgramVerifierError"]

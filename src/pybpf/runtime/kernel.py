@@ -8,17 +8,12 @@ then the initial slots of prog arrays and map-in-maps, which need the fds of bot
 
 from __future__ import annotations
 
-import bisect
 import os
-import re
-import struct
-import warnings
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..btf import BTF, Kind
-from ..enums import AttachType, MapFlags, MapType, PinType, ProgramType
-from ..errors import Error
+from ..btf import BTF
+from ..enums import MapFlags, MapType, PinType
+from ..errors import Error, NotSupported
 from ..kernel import (
     FD,
     BTFLoadError,
@@ -26,42 +21,29 @@ from ..kernel import (
     PermissionDenied,
     VerifierError,
     btf_load,
+    ensure_bpffs,
     map_create,
     map_freeze,
     map_update,
     obj_pin,
     possible_cpus,
     prog_load,
+    prog_load_with_log,
 )
 from ..spec import ExternKind, MapOrigin, MapSpec, ObjectSpec, ProgramSpec
-from .btfprep import encode_for, fixed_types, missing_features, sanitise
+from .btfprep import encode_for, fixed_blob, fixed_types, missing_features, sanitise
 from .errors import LoadError, ProgramVerifierError
-from .kconfig import kconfig_data, kernel_version
+from .kconfig import kconfig_data
 from .maps import Map
 from .objects import Object
 from .pinning import pin_location, reuse_pinned
+from .progload import attach_btf_id, kernel_name, load_kwargs, load_options, source_lookup
 from .programs import Program
 from .relocate import ExternResolver, apply_relocations
 
 if TYPE_CHECKING:
+    from ..btf.core import CoreRelocation
     from ..btf.types import AnyType
-
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.]")
-_FUNC_INFO = struct.Struct("<II")
-_LINE_INFO = struct.Struct("<IIII")
-
-#: expected attach type → (prefix of the kernel BTF name, kind) for BTF-attached programs.
-_ATTACH_BTF_NAMES: dict[AttachType, tuple[str, Kind]] = {
-    AttachType.TRACE_ITER: ("bpf_iter_", Kind.FUNC),
-    AttachType.TRACE_RAW_TP: ("btf_trace_", Kind.TYPEDEF),
-    AttachType.LSM_MAC: ("bpf_lsm_", Kind.FUNC),
-    AttachType.LSM_CGROUP: ("bpf_lsm_", Kind.FUNC),
-}
-
-
-def kernel_name(name: str) -> str:
-    """An object name the kernel accepts: ``[A-Za-z0-9_.]``, at most 15 bytes."""
-    return _NAME_CHARS.sub("_", name)[:15]
 
 
 class _Loader:
@@ -81,13 +63,15 @@ class _Loader:
         self.log_level = log_level
         self.obj = Object(spec)
         self.codec_btf: BTF | None = spec.btf
-        self._kernel_btf: BTF | None = target_btf
+        self._core_target: BTF | None = target_btf
         self._to_pin: list[tuple[Map, str]] = []
+        self._bpffs_checked = False
 
-    def kernel_btf(self) -> BTF:
-        if self._kernel_btf is None:
-            self._kernel_btf = BTF.vmlinux()
-        return self._kernel_btf
+    def core_target(self) -> BTF:
+        """The BTF CO-RE relocates against: the one given to load(), else the running kernel's."""
+        if self._core_target is None:
+            self._core_target = BTF.vmlinux()
+        return self._core_target
 
     # ------------------------------------------------------------------ BTF
 
@@ -95,19 +79,25 @@ class _Loader:
         btf = self.spec.btf
         if btf is None:
             return
-        types: list[AnyType] = fixed_types(btf, self.spec.section_layouts)
-        fixed_blob = encode_for(btf, types)
-        missing = missing_features(types)
-        blob = encode_for(btf, sanitise(types, missing)) if missing else fixed_blob
+        layouts = self.spec.section_layouts
+        blob = fixed_blob(btf, layouts)
         try:
+            # Optimistic: a current kernel takes the fixed BTF as is, sparing the feature probes.
             self.obj.btf_fd = btf_load(blob)
-        except (BTFLoadError, PermissionDenied):
-            raise
-        except KernelError as exc:
-            warnings.warn(f"loading without BTF: the kernel refused the object's BTF ({exc})", stacklevel=4)
-            return
+        except BTFLoadError as first:
+            types: list[AnyType] = fixed_types(btf, layouts)
+            missing = missing_features(types)
+            if not missing:
+                first.add_note("the object's BTF uses no kind this kernel lacks: it is malformed")
+                raise
+            try:
+                self.obj.btf_fd = btf_load(encode_for(btf, sanitise(types, missing)))
+            except BTFLoadError as exc:
+                names = ", ".join(sorted(f.value for f in missing))
+                exc.add_note(f"after replacing what this kernel lacks ({names})")
+                raise
         if any(m.is_global_data for m in self.spec.maps.values()):
-            self.codec_btf = BTF.from_bytes(fixed_blob)
+            self.codec_btf = BTF.from_bytes(blob)
 
     # ------------------------------------------------------------------ maps
 
@@ -145,6 +135,11 @@ class _Loader:
         return spec.max_entries
 
     def create_map(self, spec: MapSpec) -> Map:
+        if spec.type is MapType.STRUCT_OPS:
+            raise NotSupported(
+                f"map {spec.name!r}: struct_ops maps are not loaded by pybpf yet "
+                "(set autoload = False on their programs and drop the map from the spec)"
+            )
         max_entries = self._max_entries(spec)
         flags = int(spec.flags)
         if spec.is_global_data:
@@ -153,6 +148,9 @@ class _Loader:
         fresh = True
         path = ""
         if spec.pinning == PinType.BY_NAME:
+            if self.pin_path is None and not self._bpffs_checked:
+                ensure_bpffs()  # the default pin path: mount bpffs there if nobody has
+                self._bpffs_checked = True
             path = pin_location(spec, self.pin_path)
             fd = reuse_pinned(spec, path, max_entries, flags)
             fresh = fd is None
@@ -214,70 +212,53 @@ class _Loader:
             raise LoadError(f"a program refers to map {name!r}, which the object does not define")
         return int(m.fd)
 
-    def _attach_btf_id(self, prog: ProgramSpec) -> int:
-        if not prog.attach_btf or not prog.attach_target:
-            return 0
-        attach = prog.expected_attach_type
-        prefix, kind = (
-            _ATTACH_BTF_NAMES.get(attach, ("", Kind.FUNC)) if attach is not None else ("", Kind.FUNC)
-        )
-        name = prefix + prog.attach_target
-        vmlinux = self.kernel_btf() if self.target_btf is None else BTF.vmlinux()
-        for type_id in vmlinux.find_ids(name):
-            if vmlinux.kind_of(type_id) is kind:
-                return type_id
-        raise LoadError(f"program {prog.name!r}: no kernel {kind.name.lower()} {name!r} to attach to")
+    def bytecode(self, prog: ProgramSpec) -> tuple[bytearray, list[CoreRelocation]]:
+        """The program's bytes with CO-RE applied against the target BTF (a new copy)."""
+        if not prog.core_relocations or self.spec.btf is None:
+            return bytearray(prog.bytecode()), []
+        from ..btf.core import CoreError, relocate
+        from ..isa.instruction import encode
 
-    def _core(self, prog: ProgramSpec, code: bytearray) -> None:
-        if not prog.core_relocations:
-            return
-        apply = _core_engine()
-        if apply is None:
-            return  # no engine: keep the compiled offsets (right for the BTF vmlinux.h came from)
-        assert self.spec.btf is not None
-        apply(self.spec.btf, self.kernel_btf(), prog, code)
+        try:
+            insns, results = relocate(
+                prog.instructions, prog.core_relocations, self.spec.btf, self.core_target()
+            )
+        except CoreError as exc:
+            exc.add_note(
+                f"while applying CO-RE relocations of program {prog.name!r} (section {prog.section!r})"
+            )
+            raise
+        return bytearray(encode(insns)), results
 
     def load_program(self, prog: ProgramSpec, resolver: ExternResolver) -> Program:
-        code = bytearray(prog.bytecode())
+        code, core_results = self.bytecode(prog)
         apply_relocations(prog, code, self._map_fd, self.spec.externs, resolver)
-        self._core(prog, code)
-        btf_fd = self.obj.btf_fd
-        func_info = b"".join(_FUNC_INFO.pack(f.insn, f.type_id) for f in prog.func_info) if btf_fd else b""
-        line_info = (
-            b"".join(
-                _LINE_INFO.pack(li.insn, li.file_name_off, li.line_off, (li.line << 10) | (li.column & 0x3FF))
-                for li in prog.line_info
-            )
-            if btf_fd
-            else b""
+        options = load_options(
+            prog,
+            btf_fd=self.obj.btf_fd,
+            kern_version=prog.kernel_version or self.spec.kernel_version,
+            attach_btf_id=attach_btf_id(prog, BTF.vmlinux) if prog.attach_btf else 0,
         )
-        kern_version = prog.kernel_version or self.spec.kernel_version
-        if not kern_version and prog.type is ProgramType.KPROBE:
-            kern_version = kernel_version()
+        license = prog.license or self.spec.license or "GPL"
+        log = ""
         try:
-            fd = prog_load(
-                int(prog.type),
-                bytes(code),
-                prog.license or self.spec.license or "GPL",
-                name=kernel_name(prog.name),
-                expected_attach_type=int(prog.expected_attach_type)
-                if prog.expected_attach_type is not None
-                else 0,
-                prog_flags=int(prog.flags),
-                prog_btf_fd=btf_fd if (func_info or line_info) else None,
-                func_info=func_info,
-                func_info_rec_size=_FUNC_INFO.size if func_info else 0,
-                line_info=line_info,
-                line_info_rec_size=_LINE_INFO.size if line_info else 0,
-                attach_btf_id=self._attach_btf_id(prog),
-                kern_version=kern_version,
-                log_level=self.log_level,
-            )
+            if self.log_level:
+                fd, log = prog_load_with_log(
+                    int(prog.type), bytes(code), license, log_level=self.log_level, options=options
+                )
+            else:
+                fd = prog_load(int(prog.type), bytes(code), license, **load_kwargs(options))
         except VerifierError as exc:
             error = ProgramVerifierError(
                 prog.name, prog.section, errno=exc.errno or 0, log=exc.log, truncated=exc.truncated
             )
             error.add_source(source_lookup(prog))
+            if core_results:
+                from ..btf.core import explain_verifier_log
+
+                error.core_explanation = explain_verifier_log(exc.log, core_results)
+                if error.core_explanation:
+                    error.add_note(error.core_explanation)
             raise error from None
         except KernelError as exc:
             exc.add_note(f"while loading program {prog.name!r} (section {prog.section!r})")
@@ -289,12 +270,13 @@ class _Loader:
             section=prog.section,
             expected_attach_type=prog.expected_attach_type,
             attach_target=prog.attach_target,
+            verifier_log=log,
         )
         self.obj.programs[prog.name] = program
         return program
 
     def load_programs(self) -> None:
-        resolver = ExternResolver(self.spec.btf, self.kernel_btf)
+        resolver = ExternResolver(self.spec.btf, BTF.vmlinux)  # ksyms live in the real kernel
         for prog in self.spec.programs.values():
             if prog.autoload:
                 self.load_program(prog, resolver)
@@ -338,35 +320,6 @@ class _Loader:
         return self.obj
 
 
-def source_lookup(prog: ProgramSpec) -> Callable[[int], str | None]:
-    """``insn index → "file:line: source"`` from the program's line_info (nearest preceding)."""
-    infos = sorted(prog.line_info, key=lambda li: li.insn)
-    starts = [li.insn for li in infos]
-
-    def lookup(index: int) -> str | None:
-        at = bisect.bisect_right(starts, index) - 1
-        if at < 0:
-            return None
-        li = infos[at]
-        where = f"{os.path.basename(li.file)}:{li.line}" if li.file else f"line {li.line}"
-        return f"{where}: {li.text.strip()}" if li.text else where
-
-    return lookup
-
-
-CoreEngine = Callable[[BTF, BTF, ProgramSpec, bytearray], None]
-
-
-def _core_engine() -> CoreEngine | None:
-    """The CO-RE relocation engine of :mod:`pybpf.btf.core`, when that package provides one."""
-    try:
-        from ..btf import core
-    except ImportError:
-        return None
-    engine = getattr(core, "apply_to_bytecode", None)
-    return engine if callable(engine) else None
-
-
 class KernelRuntime:
     """Loads specs with ``bpf()``.  ``btf`` is the target BTF for CO-RE (default: vmlinux)."""
 
@@ -394,4 +347,4 @@ class KernelRuntime:
         return loader.run()
 
 
-__all__ = ["KernelRuntime", "kernel_name", "source_lookup"]
+__all__ = ["KernelRuntime"]

@@ -22,6 +22,7 @@ from ..kernel import (
     KeyNotFound,
     UpdateFlags,
     attrs,
+    map_contains_value,
     map_delete,
     map_freeze,
     map_get_next_key,
@@ -203,6 +204,9 @@ class Map(MutableMapping[Any, Any]):
         map_delete(self.fd, self.encode_key(key))
 
     def __contains__(self, key: object) -> bool:
+        if self.type is MapType.BLOOM_FILTER:
+            # A bloom filter holds values, not keys: ``v in m`` asks "maybe seen?".
+            return map_contains_value(self.fd, self.encode_value(key))
         try:
             map_lookup(self.fd, self.encode_key(key), self._syscall_value_size)
         except KeyNotFound:
@@ -289,10 +293,17 @@ class Map(MutableMapping[Any, Any]):
         key_parts: list[bytes] = []
         value_parts: list[bytes] = []
         total = 0
-        for keys, values, count in self._batches(chunk):
-            key_parts.append(keys[: count * self.key_size])
-            value_parts.append(values[: count * self._syscall_value_size])
-            total += count
+        try:
+            for keys, values, count in self._batches(chunk):
+                key_parts.append(keys[: count * self.key_size])
+                value_parts.append(values[: count * self._syscall_value_size])
+                total += count
+        except _NoBatch:
+            # No batch support for this map type: same result, one element at a time.
+            for key, value in self.raw_items():
+                key_parts.append(key)
+                value_parts.append(value)
+                total += 1
         return b"".join(key_parts), b"".join(value_parts), total
 
     def _batches(self, chunk: int = BATCH_CHUNK) -> Iterator[tuple[bytes, bytes, int]]:

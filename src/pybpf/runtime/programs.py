@@ -31,6 +31,7 @@ class Program:
         section: str = "",
         expected_attach_type: AttachType | None = None,
         attach_target: str = "",
+        verifier_log: str = "",
     ) -> None:
         self.fd = fd
         self.name = name
@@ -38,6 +39,8 @@ class Program:
         self.section = section
         self.expected_attach_type = expected_attach_type
         self.attach_target = attach_target
+        #: The verifier's log of a successful load, when ``load(..., log_level=N)`` asked for one.
+        self.verifier_log = verifier_log
 
     @property
     def info(self) -> ProgInfo:

@@ -155,9 +155,13 @@ def _apply_one(
             patch_lddw(code, slot, 0, sym.address, sym.address >> 32)
     elif kind is RelocationKind.KFUNC:
         ext = externs.get(reloc.target) or ExternSpec(reloc.target, ExternKind.KFUNC, weak=reloc.weak)
+        sym = resolver.resolve(ext)
+        if slot * 8 + 16 <= len(code) and code[slot * 8] == LDDW:
+            # &kfunc (bpf_ksym_exists): the function's BTF id, or 0 for a missing weak one.
+            patch_lddw(code, slot, PSEUDO_BTF_ID if sym is not None else 0, sym.btf_id if sym else 0, 0)
+            return
         if slot * 8 + 8 > len(code) or code[slot * 8] != CALL:
             raise LoadError(f"{prog.name}: kfunc relocation at {slot} is not a call")
-        sym = resolver.resolve(ext)
         _set_src(code, slot, PSEUDO_KFUNC_CALL)
         _set_imm(code, slot, sym.btf_id if sym is not None else 0)
         _set_off(code, slot, 0)

@@ -113,12 +113,15 @@ def lpm_key(value: Any, key_size: int) -> bytes | None:
         return _lpm(network.prefixlen, network.network_address.packed, key_size)
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int):
         prefix, data = value
-        if isinstance(data, str):
-            data = ipaddress.ip_address(data).packed
-        if isinstance(data, ipaddress.IPv4Address | ipaddress.IPv6Address):
-            data = data.packed
-        if isinstance(data, int):
-            data = data.to_bytes(key_size - 4, "big")
+        try:
+            if isinstance(data, str):
+                data = ipaddress.ip_address(data).packed
+            if isinstance(data, ipaddress.IPv4Address | ipaddress.IPv6Address):
+                data = data.packed
+            if isinstance(data, int):
+                data = data.to_bytes(key_size - 4, "big")
+        except (ValueError, OverflowError) as exc:
+            raise MapValueError(f"LPM key address {data!r}: {exc}") from None
         if isinstance(data, bytes | bytearray):
             return _lpm(prefix, bytes(data), key_size)
     return None

@@ -83,7 +83,7 @@ def _check_instruction(slot: int, insn: Instruction, helpers: Mapping[int, objec
         writes = insn.dst
     elif insn.opcode == LDDW:
         writes = insn.dst
-        if insn.src != PseudoSrc.IMM:
+        if insn.src not in (PseudoSrc.IMM, PseudoSrc.FUNC):
             raise ProgramRejected(
                 f"lddw with {PseudoSrc(insn.src).name} needs a runtime with maps or BTF; "
                 "this VM slice runs plain programs only",
@@ -131,7 +131,14 @@ def analyse(slots: Slots, helpers: Mapping[int, object]) -> ControlFlow:
     entries = [0]
     leaders = {0}
     for slot, insn in slots:
-        if insn.is_pseudo_call:
+        if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC:
+            target = slot + 1 + insn.imm_lo
+            if target not in by_slot:
+                raise ProgramRejected(f"callback address out of range (target slot {target})", index=slot)
+            if target not in entries:
+                entries.append(target)
+            leaders.add(target)
+        elif insn.is_pseudo_call:
             target = target_of(slot, insn)
             if target not in entries:
                 entries.append(target)

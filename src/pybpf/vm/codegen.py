@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..isa.instruction import Instruction
-from ..isa.opcodes import LDDW, AluOp, AtomicOp, InsnClass, JmpOp, Mode, Size
+from ..isa.opcodes import LDDW, AluOp, AtomicOp, InsnClass, JmpOp, Mode, PseudoSrc, Size
 from .cfg import Block, ControlFlow, Function
 from .errors import ProgramRejected
-from .memory import STACK_FRAME_SIZE
+from .memory import CALLBACK_BASE, STACK_FRAME_SIZE
 
 M64 = "0xFFFFFFFFFFFFFFFF"
 M32 = "0xFFFFFFFF"
@@ -116,6 +116,8 @@ class Translator:
         body_start = len(w.lines)
         for entry in sorted(self.flow.functions):
             self._function(self.flow.functions[entry])
+        table = ", ".join(f"{e}: f{e}" for e in sorted(self.flow.functions))
+        w.emit(1, f"env['FN'] = {{{table}}}", 0)
         w.emit(1, "return f0", 0)
         prelude = [f"    {name} = env[{name!r}]" for name in sorted(w.names)]
         lines = w.lines[:body_start] + prelude + w.lines[body_start:]
@@ -305,7 +307,7 @@ class Translator:
         elif cls == InsnClass.STX:
             text = self._stx(insn)
         elif cls == InsnClass.LD:
-            text = self._ld(insn)
+            text = self._ld(insn, slot)
         elif insn.is_call or insn.is_callx:
             text = self._call(slot, insn)
         else:  # pragma: no cover - analyse() only leaves these kinds inside blocks
@@ -493,8 +495,10 @@ class Translator:
                 lines.append(f"{s} = t")
         return "\n".join(lines)
 
-    def _ld(self, insn: Instruction) -> str:
+    def _ld(self, insn: Instruction, slot: int) -> str:
         if insn.opcode == LDDW:
+            if insn.src == PseudoSrc.FUNC:  # a callback: an opaque handle naming its entry slot
+                return f"{r(insn.dst)} = {CALLBACK_BASE + slot + 1 + insn.imm_lo}"
             return f"{r(insn.dst)} = {insn.imm}"
         size = _SIZES[Size(insn.opcode & 0x18)]
         if insn.mode == Mode.ABS:

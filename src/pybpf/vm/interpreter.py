@@ -23,7 +23,7 @@ from . import ops
 from .cfg import analyse, normalise
 from .codegen import GeneratedCode, helper_env_name, translate
 from .errors import ExitProgram, ProgramRejected, VMFault
-from .memory import MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind
+from .memory import CALLBACK_BASE, MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind
 
 #: Instructions a run may execute before it is stopped (the kernel's verifier limit is 1M too).
 DEFAULT_BUDGET = 1_000_000
@@ -41,6 +41,8 @@ def _ignore(slot: int, registers: tuple[int, ...]) -> None:
 
 
 _serial = itertools.count()
+#: Region kinds a run creates for itself (and removes from a shared address space after it).
+_PER_RUN = frozenset({RegionKind.STACK, RegionKind.MEMORY, RegionKind.CTX, RegionKind.PACKET})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,24 @@ class Machine:
         self.helpers = helpers
         self.state = [0, MAY_GOTO_BUDGET]  # [instructions executed, may_goto iterations left]
         self.regions: dict[str, Region] = {}
+        #: entry slot -> compiled function: the callbacks a helper may invoke (see :meth:`call`)
+        self.functions: dict[int, Callable[..., int]] = {}
+        self._frames: list[Region] = []
+        self._enter: Callable[[int], int] | None = None
+        self._leave: Callable[[int], None] | None = None
+
+    def call(self, handle: int, r1: int = 0, r2: int = 0, r3: int = 0, r4: int = 0, r5: int = 0) -> int:
+        """Run the BPF function whose callback address is ``handle`` (from ``lddw rX, func``)
+        in a fresh stack frame, as helpers such as ``bpf_loop`` do, and return its r0."""
+        function = self.functions.get(handle - CALLBACK_BASE) if handle >= CALLBACK_BASE else None
+        if function is None or self._enter is None or self._leave is None:
+            raise VMFault(f"{handle:#x} is not the address of a BPF function")
+        depth = next((i for i, frame in enumerate(self._frames) if i and frame.hi == 0), len(self._frames))
+        top = self._enter(depth)
+        try:
+            return function(r1, r2, r3, r4, r5, top, depth) & MASK64
+        finally:
+            self._leave(depth)
 
     @property
     def instructions(self) -> int:
@@ -118,6 +138,8 @@ class Program:
         packet: bytes | bytearray | None = None,
         ctx_writable: bool = True,
         tracer: Tracer | None = None,
+        space: AddressSpace | None = None,
+        on_start: Callable[[Machine], None] | None = None,
     ) -> RunResult:
         """Run once with fresh memory.
 
@@ -125,8 +147,33 @@ class Program:
         ``memory`` (the conformance suite's convention).  Legacy LD_ABS/LD_IND loads read
         ``packet`` when given, else ``memory``.  A program prepared with ``trace=True`` calls
         ``tracer(slot, registers)`` before every instruction it executes.
+
+        ``space`` is an address space to run in (a runtime's, holding map values that outlive
+        the run); the run's own regions are added to it and removed afterwards.  ``on_start``
+        sees the machine before the program starts (to attach readers to the context, say).
         """
-        space = AddressSpace(strict_alignment=self.strict_alignment)
+        shared = space is not None
+        if space is None:
+            space = AddressSpace(strict_alignment=self.strict_alignment)
+        before = set(id(region) for region in space.regions) if shared else set()
+        try:
+            return self._run(space, memory, ctx, packet, ctx_writable, tracer, on_start)
+        finally:
+            if shared:
+                for region in space.regions:
+                    if id(region) not in before and region.kind in _PER_RUN:
+                        space.remove(region)
+
+    def _run(
+        self,
+        space: AddressSpace,
+        memory: bytes | bytearray,
+        ctx: bytes | bytearray | None,
+        packet: bytes | bytearray | None,
+        ctx_writable: bool,
+        tracer: Tracer | None,
+        on_start: Callable[[Machine], None] | None,
+    ) -> RunResult:
         frames = [
             space.add("stack" if depth == 0 else f"stack (frame {depth})", RegionKind.STACK, STACK_FRAME_SIZE)
             for depth in range(MAX_CALL_DEPTH)
@@ -139,9 +186,14 @@ class Program:
             ctx_region = space.add("ctx", RegionKind.CTX, ctx, writable=ctx_writable)
         pkt = space.add("packet", RegionKind.PACKET, packet) if packet is not None else None
         machine = Machine(space, self.helpers)
-        machine.regions = {reg.name: reg for reg in space.regions}
+        own = [*frames, mem] + [reg for reg in (ctx_region, pkt) if reg is not None]
+        machine.regions = {reg.name: reg for reg in own}
+        machine._frames = frames
+        if on_start is not None:
+            on_start(machine)
         env = self._environment(machine, frames, pkt if pkt is not None else mem, tracer or _ignore)
         entry = self._factory(env)
+        machine.functions = env.get("FN", {})
         r1 = (ctx_region or mem).base
         try:
             r0 = entry(r1, len(mem.buf), 0, 0, 0, frames[0].end, 0)
@@ -178,7 +230,7 @@ class Program:
 
         def publish(region: Region, active: bool) -> None:
             slot = region.base >> 32
-            read_fast[slot] = region.buf if active else empty
+            read_fast[slot] = region.buf if active and region.reader is None else empty
             write_fast[slot] = region.buf if active and region.writable else empty
 
         for region in space.regions:
@@ -197,6 +249,7 @@ class Program:
             frame.hi = 0
             publish(frame, False)
 
+        machine._enter, machine._leave = enter, leave
         state = machine.state
         budget = self.budget
         helpers = self.helpers

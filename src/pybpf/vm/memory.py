@@ -24,8 +24,13 @@ OFFSET_MASK = (1 << REGION_SHIFT) - 1
 MASK64 = (1 << 64) - 1
 STACK_FRAME_SIZE = 512
 MAX_CALL_DEPTH = 8
+#: Callback addresses (``lddw rX, callback``) are handles in the never-mapped top window:
+#: ``CALLBACK_BASE + entry slot``, so a program can pass them around but never dereference them.
+CALLBACK_BASE = 0xFFFFFFFF << REGION_SHIFT
 
 Loader = Callable[[int], int]
+#: Computes what a load of ``size`` bytes at ``offset`` reads, instead of the region's bytes.
+Reader = Callable[[int, int], int]
 Storer = Callable[[int, int], None]
 
 _FORMATS: dict[tuple[int, bool], struct.Struct] = {
@@ -70,6 +75,9 @@ class Region:
     strict_alignment: bool = False
     lo: int = 0
     hi: int = field(default=-1)
+    #: When set, loads go through it (a context whose 32-bit fields read as 64-bit pointers, as
+    #: the kernel's verifier rewrites ``ctx->data``); such regions stay off the fast paths.
+    reader: Reader | None = None
 
     def __post_init__(self) -> None:
         if self.hi < 0:
@@ -95,6 +103,7 @@ class AddressSpace:
     def __init__(self, *, strict_alignment: bool = False) -> None:
         self._regions: dict[int, Region] = {}
         self._next_slot = 1
+        self._free: list[int] = []
         self.strict_alignment = strict_alignment
 
     # -- building -------------------------------------------------------------------------
@@ -114,11 +123,22 @@ class AddressSpace:
             raise VMFault(f"region {name!r} is larger than 4 GiB")
         if strict_alignment is None:
             strict_alignment = self.strict_alignment or kind is RegionKind.STACK
-        slot = self._next_slot
-        self._next_slot += 1
+        if self._free:
+            slot = min(self._free)
+            self._free.remove(slot)
+        else:
+            slot = self._next_slot
+            self._next_slot += 1
         region = Region(name, kind, buf, slot << REGION_SHIFT, writable, strict_alignment)
         self._regions[slot] = region
         return region
+
+    def remove(self, region: Region) -> None:
+        """Unmap ``region``: its addresses fault from now on and its window may be reused."""
+        slot = region.base >> REGION_SHIFT
+        if self._regions.get(slot) is region:
+            del self._regions[slot]
+            self._free.append(slot)
 
     @property
     def regions(self) -> list[Region]:
@@ -198,6 +218,8 @@ class AddressSpace:
         if fmt is None:
             raise VMFault(f"invalid access size {size}", address=address, size=size)
         region, offset = self._locate(address, size, "read")
+        if region.reader is not None:
+            return region.reader(offset, size) & MASK64
         value: int = fmt.unpack_from(region.buf, offset)[0]
         return value & MASK64
 
@@ -246,6 +268,8 @@ class AddressSpace:
                         and offset + size <= region.hi
                         and not (offset & mask and region.strict_alignment)
                     ):
+                        if region.reader is not None:
+                            return region.reader(offset, size) & MASK64
                         value: int = unpack(region.buf, offset)[0]
                         return value & MASK64
                 raise fault(address, size, "read")
@@ -261,6 +285,8 @@ class AddressSpace:
                     and offset + size <= region.hi
                     and not (offset & mask and region.strict_alignment)
                 ):
+                    if region.reader is not None:
+                        return region.reader(offset, size)
                     value: int = unpack(region.buf, offset)[0]
                     return value
             raise fault(address, size, "read")
@@ -293,6 +319,7 @@ class AddressSpace:
 
 
 __all__ = [
+    "CALLBACK_BASE",
     "MASK64",
     "MAX_CALL_DEPTH",
     "STACK_FRAME_SIZE",

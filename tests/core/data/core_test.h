@@ -1,4 +1,4 @@
-/* Shared by the CO-RE test programs (see tests/core/test_relocate_programs.py).
+/* Shared by the CO-RE test programs (see tests/core/test_core_programs.py).
  *
  * Every program is built twice: normally (the "local" layouts the code is written against) and
  * with -DTARGET (the layouts of a pretend kernel).  T(name) names a target layout: in the TARGET

@@ -6,6 +6,11 @@ struct T(core_ty) {
 	long long b;
 };
 typedef struct T(core_ty) T(core_ty_t);
+struct T(core_flav) {
+	int a;
+	long long b;
+	int c;
+};
 union T(core_un) {
 	int i;
 	char c[12];
@@ -22,6 +27,7 @@ struct T(core_shape_bad) {
 #ifdef TARGET
 struct core_ty *anchor_ty;
 core_ty_t *anchor_ty_t;
+struct core_flav *anchor_flav;
 union core_un *anchor_un;
 struct core_shape *anchor_shape;
 struct core_shape_bad *anchor_shape_bad;
@@ -31,9 +37,9 @@ struct core_ty {
 	int a;
 } PAI;
 typedef struct core_ty core_ty_t;
-struct core_ty___v2 {
+/* Only a flavour is declared locally: found under its essential name. */
+struct core_flav___v2 {
 	int a;
-	long long b;
 } PAI;
 union core_un {
 	int i;
@@ -55,7 +61,8 @@ SEC("syscall")
 int type_info(void *ctx)
 {
 	CHECK(bpf_core_type_exists(struct core_ty));
-	CHECK(bpf_core_type_exists(struct core_ty___v2));
+	CHECK(bpf_core_type_exists(struct core_flav___v2));
+	CHECK(bpf_core_type_size(struct core_flav___v2) == sizeof(struct exp_core_flav));
 	CHECK(bpf_core_type_exists(core_ty_t));
 	CHECK(bpf_core_type_exists(union core_un));
 	CHECK(!bpf_core_type_exists(struct core_absent));

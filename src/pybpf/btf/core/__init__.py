@@ -27,7 +27,9 @@ into a sentence naming the relocation, type and field; ``poisoned_relocation`` r
 
 ``compute(record, local_btf, target_btf)`` resolves one record without patching.  Candidate
 lookups are memoised per target BTF (see :mod:`.candidates`), so relocating many programs
-against vmlinux decodes each candidate type once.
+against vmlinux decodes each candidate type once.  ``relocate(..., cache={})``: pass one
+:data:`CandidateCache` dict for all programs of an object to narrow each local type's
+candidates across records the way libbpf does (a flavour ruled out once stays out).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .errors import CoreAmbiguity, CoreError
 from .names import essential_name
 from .patch import POISON_HELPER_ID, is_poison
 from .relocate import (
+    CandidateCache,
     CoreRecord,
     CoreRelocation,
     compute,
@@ -52,6 +55,7 @@ __all__ = [
     "AccessSpec",
     "Accessor",
     "Candidate",
+    "CandidateCache",
     "CoreAmbiguity",
     "CoreError",
     "CoreRecord",

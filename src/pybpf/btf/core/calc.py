@@ -46,7 +46,12 @@ class Resolution:
     target_size: int = 0
     size_mismatch: bool = False
     target: AccessSpec | None = None
-    candidates: int = 0
+    matched: tuple[Candidate, ...] = ()
+
+    @property
+    def candidates(self) -> int:
+        """How many target types matched (and agreed)."""
+        return len(self.matched)
 
 
 class _Unsatisfied(Exception):
@@ -201,7 +206,10 @@ def field_value(kind: CoreReloKind, spec: AccessSpec | None) -> _FieldValue:
         signed = (isinstance(mt, Enum | Enum64) and mt.signed) or (isinstance(mt, Int) and mt.signed)
         return _FieldValue(int(signed))
     if kind == CoreReloKind.FIELD_LSHIFT_U64:
-        # Little-endian target: the field's top bit goes to bit 63 of the loaded value.
+        # Shift the field's top bit to bit 63 of the loaded value; where that bit sits in the
+        # load depends on the byte order the BTF was written for.
+        if btf.header.order == ">":
+            return _FieldValue((8 - byte_size) * 8 + (bit_off - byte_off * 8), validate=not bitfield)
         return _FieldValue(64 - (bit_off + bit_size - byte_off * 8), validate=not bitfield)
     if kind == CoreReloKind.FIELD_RSHIFT_U64:
         return _FieldValue(64 - bit_size)
@@ -277,13 +285,13 @@ def _resizable(local_btf: BTF, local_id: int, target_btf: BTF, target_id: int) -
 def resolve(local: AccessSpec, candidates: list[Candidate]) -> Resolution:
     """Match every candidate, check they agree, and return the relocation's values."""
     chosen: Resolution | None = None
-    matched = 0
+    matched: list[Candidate] = []
     for cand in candidates:
         target = match_spec(local, cand)
         if target is None:
             continue
         res = _values(local, target)
-        matched += 1
+        matched.append(cand)
         if chosen is None:
             chosen = res
             continue
@@ -296,7 +304,7 @@ def resolve(local: AccessSpec, candidates: list[Candidate]) -> Resolution:
                 f"{target.describe()} gives {res.target_value}"
             )
     if chosen is not None:
-        return replace(chosen, candidates=matched)
+        return replace(chosen, matched=tuple(matched))
     return _values(local, None)
 
 

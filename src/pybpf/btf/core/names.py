@@ -17,9 +17,9 @@ def essential_name(name: str) -> str:
 
 
 def names_match(local: str, target: str) -> bool:
-    """Essential names equal; an anonymous side matches anything (the TYPE_MATCHES rule)."""
-    if not local or not target:
-        return True
+    """Essential names equal, or both anonymous (the TYPE_MATCHES rule)."""
+    if not target:
+        return not local
     return essential_name(local) == essential_name(target)
 
 

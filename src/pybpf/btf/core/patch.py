@@ -54,6 +54,8 @@ def patch_value(
                 f"unexpected immediate {insn.imm} in {_show(insn)}, the compiler should have put "
                 f"{local_value} (relocating to {target_value})"
             )
+        if target_value >= 1 << 63:
+            target_value -= 1 << 64  # a negative enum value as a 64-bit pattern
         if not -(1 << 31) <= target_value < 1 << 32:
             raise CoreError(f"value {target_value} does not fit the 32-bit immediate of {_show(insn)}")
         return Instruction(insn.opcode, insn.dst, insn.src, insn.off, _s32(target_value))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from ...isa.opcodes import InsnClass
@@ -12,11 +12,14 @@ from ..errors import BTFError
 from ..ext import CoreReloKind
 from .access import AccessSpec, describe_spec, parse_spec
 from .calc import Resolution, resolve
-from .candidates import find_candidates
+from .candidates import Candidate, find_candidates
 from .errors import CoreError
 from .patch import POISON_HELPER_ID, patch_value, poison
 
 _MEMORY_CLASSES = (InsnClass.LDX, InsnClass.ST, InsnClass.STX)
+
+#: Local type id -> its target candidates, for one object (one local BTF and one target).
+CandidateCache = dict[int, list[Candidate]]
 
 if TYPE_CHECKING:
     from ...isa import Instruction
@@ -63,6 +66,8 @@ class CoreRelocation:
     poisoned: bool = False
     reason: str = ""
     candidates: int = 0
+    #: The BTF holding ``target_type_id`` (vmlinux or a module's), for loaders that need its fd.
+    target_btf: BTF | None = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         """One line for logs and errors: what was asked and what it became."""
@@ -106,6 +111,7 @@ def compute(
     target_btf: BTF | Sequence[BTF] | None = None,
     *,
     index: int = 0,
+    cache: CandidateCache | None = None,
 ) -> tuple[Resolution, CoreRelocation]:
     """Resolve one record without patching (the value and why); raises :class:`CoreError`."""
     slot = _slot_of(record)
@@ -113,7 +119,7 @@ def compute(
     try:
         access = _access_of(record, local_btf)
         local = parse_spec(local_btf, record.type_id, access, kind)
-        res = _resolve(local, local_btf, record.type_id, kind, target_btf)
+        res = _resolve(local, local_btf, record.type_id, kind, target_btf, cache)
         type_text = local_btf.type_name(record.type_id)
     except CoreError as exc:
         if exc.relo_index is not None:
@@ -135,6 +141,7 @@ def compute(
         target_type_id=target.root_type_id if target is not None else None,
         target_spec=describe_spec(target) if target is not None else "",
         path=local.path if kind.is_field else "",
+        target_btf=target.btf if target is not None else None,
         poisoned=res.poisoned,
         reason=res.reason,
         candidates=res.candidates,
@@ -148,6 +155,7 @@ def _resolve(
     type_id: int,
     kind: CoreReloKind,
     target_btf: BTF | Sequence[BTF] | None,
+    cache: CandidateCache | None,
 ) -> Resolution:
     if kind == CoreReloKind.TYPE_ID_LOCAL:
         # Needs no target; never validated because linking may renumber local types.
@@ -155,9 +163,14 @@ def _resolve(
     local_type = local_btf[type_id]
     if not local_type.name:
         raise CoreError(f"{local_btf.type_name(type_id)}: CO-RE cannot relocate anonymous types")
-    targets = _targets(target_btf)
-    candidates = find_candidates(local_btf, type_id, targets)
+    candidates = cache.get(type_id) if cache is not None else None
+    if candidates is None:
+        candidates = find_candidates(local_btf, type_id, _targets(target_btf))
     res = resolve(local, candidates)
+    if cache is not None:
+        # Like libbpf: once some target types matched, later records of the same local type
+        # only consider those, which settles flavours a first access already told apart.
+        cache[type_id] = list(res.matched) if res.matched else candidates
     if res.poisoned:
         what = "field" if kind.is_field else "enumerator" if kind.is_enumval else "type"
         if not candidates:
@@ -175,21 +188,27 @@ def relocate(
     records: Iterable[CoreRecord],
     local_btf: BTF,
     target_btf: BTF | Sequence[BTF] | None = None,
+    *,
+    cache: CandidateCache | None = None,
 ) -> tuple[list[Instruction], list[CoreRelocation]]:
-    """Apply CO-RE ``records`` to ``insns``; see the package docstring."""
+    """Apply CO-RE ``records`` to ``insns``; see the package docstring.
+
+    ``cache`` (a dict, initially empty) carries the candidates of each local type from record to
+    record; pass the same one for every program of an object, as libbpf does.  Without it each
+    call starts afresh.
+    """
+    if cache is None:
+        cache = {}
     new = list(insns)
-    slot_to_index: dict[int, int] = {}
-    slot = 0
-    for i, insn in enumerate(new):
-        slot_to_index[slot] = i
-        slot += insn.slots
+    slot_to_index = _reindex(new)
+    slots = sum(insn.slots for insn in new)
     results: list[CoreRelocation] = []
     for number, record in enumerate(records):
-        res, result = compute(record, local_btf, target_btf, index=number)
+        res, result = compute(record, local_btf, target_btf, index=number, cache=cache)
         position = slot_to_index.get(result.insn)
         if position is None:
             raise CoreError(
-                f"no instruction starts at slot {result.insn} (program has {slot} slots)",
+                f"no instruction starts at slot {result.insn} (program has {slots} slots)",
                 relo_index=number,
                 insn=result.insn,
             )
@@ -273,6 +292,7 @@ def explain_verifier_log(log: str, results: Sequence[CoreRelocation]) -> str | N
 
 
 __all__ = [
+    "CandidateCache",
     "CoreRecord",
     "CoreRelocation",
     "compute",

@@ -1,0 +1,117 @@
+"""Cold-start load of a CO-RE tracing object and a 1M-entry map dump: pybpf against bpftool.
+
+Run as root: ``.venv/bin/python bench/load_cold.py [--runs N] [--entries N]``.
+
+1. Cold start: a fresh ``python -c 'import pybpf.runtime; pybpf.runtime.load(OBJ)'`` for
+   ``examples/bootstrap.bpf.c`` compiled, against ``bpftool prog loadall OBJ /sys/fs/bpf/...``
+   (pins removed after every run).  Bytecode caches go to a private prefix so the Python side
+   is measured as an installed package would run, not recompiling its sources each time.
+2. Dump: a hash map u32 -> u64 with N entries (1M by default), read whole through
+   ``Map.items()`` (batch lookups, decoded to ints) against ``bpftool map dump id N``.
+
+Each figure is the median of ``--runs`` wall-clock measurements; ratios are pybpf / bpftool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "bootstrap.bpf.c"
+PIN_DIR = "/sys/fs/bpf/pybpf_bench_load_cold"
+
+
+def median_time(run: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cold_start(obj: Path, runs: int, bpftool: str) -> tuple[float, float]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "pybpf-bench-pycache")
+    code = f"import pybpf.runtime; pybpf.runtime.load({str(obj)!r}).close()"
+
+    def pybpf_load() -> None:
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+    def bpftool_load() -> None:
+        subprocess.run([bpftool, "prog", "loadall", str(obj), PIN_DIR], check=True)
+        shutil.rmtree(PIN_DIR)
+
+    pybpf_load()  # fill the bytecode cache, warm the page cache
+    bpftool_load()
+    return median_time(pybpf_load, runs), median_time(bpftool_load, runs)
+
+
+def dump(entries: int, runs: int, bpftool: str) -> tuple[float, float]:
+    from pybpf import kernel
+    from pybpf.runtime import Map
+
+    fd = kernel.map_create(1, 4, 8, entries, name="bench_dump")  # BPF_MAP_TYPE_HASH
+    chunk = 65536
+    for start in range(0, entries, chunk):
+        count = min(chunk, entries - start)
+        keys = struct.pack(f"<{count}I", *range(start, start + count))
+        values = struct.pack(f"<{count}Q", *(3 * k for k in range(start, start + count)))
+        kernel.map_update_batch(fd, keys, values, 4, 8)
+    m = Map.from_fd(fd)
+    map_id = m.info.id
+    got = sum(1 for _ in m.items())
+    if got != entries:
+        raise SystemExit(f"Map.items() returned {got} entries, expected {entries}")
+
+    def pybpf_dump() -> None:
+        for _key, _value in m.items():
+            pass
+
+    def bpftool_dump() -> None:
+        subprocess.run([bpftool, "map", "dump", "id", str(map_id)], check=True, stdout=subprocess.DEVNULL)
+
+    try:
+        return median_time(pybpf_dump, runs), median_time(bpftool_dump, runs)
+    finally:
+        m.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    args = parser.parse_args()
+    bpftool = shutil.which("bpftool")
+    if bpftool is None:
+        raise SystemExit("bpftool is not installed")
+
+    from pybpf.cc import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        obj = build(EXAMPLE, Path(tmp) / "bootstrap.bpf.o")
+        ours, theirs = cold_start(obj, args.runs, bpftool)
+    print(
+        f"cold load bootstrap.bpf.o: pybpf {ours * 1e3:7.1f} ms   bpftool {theirs * 1e3:7.1f} ms   "
+        f"ratio {ours / theirs:5.2f}x (goal <= 3x)"
+    )
+    ours, theirs = dump(args.entries, args.runs, bpftool)
+    print(
+        f"dump {args.entries} entries:   pybpf {ours * 1e3:7.1f} ms   bpftool {theirs * 1e3:7.1f} ms   "
+        f"ratio {ours / theirs:5.2f}x (goal < 1x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

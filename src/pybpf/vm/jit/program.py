@@ -1,0 +1,383 @@
+"""A program compiled to native code: the JIT's counterpart of :class:`pybpf.vm.Program`.
+
+Preparation reuses the interpreter's front end (:func:`~pybpf.vm.cfg.normalise` and
+:func:`~pybpf.vm.cfg.analyse`), so both engines accept and refuse exactly the same programs with
+the same messages.  A run builds the same address space as the interpreter (same regions, same
+order, hence the same opaque addresses), pins each region's ``bytearray`` so native code can
+address it, and publishes the regions in a table native code checks every access against.
+Helpers, faults and early exits cross back to Python through one ctypes callback and the
+status word of the environment; the Python side turns them into the interpreter's exceptions.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import Error, NotSupported
+from ...isa.instruction import Instruction
+from ...isa.opcodes import LDDW, PseudoSrc
+from ..cfg import analyse, normalise
+from ..errors import ExitProgram, ProgramRejected, VMFault
+from ..interpreter import DEFAULT_BUDGET, MAY_GOTO_BUDGET, Helper, Machine, RunResult
+from ..memory import MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind
+from . import layout as L
+from .engine import Compiled, compile_ir
+from .irgen import ENTRY, REPEAT, generate
+
+#: Region kinds a run creates for itself (and removes from a shared address space after it).
+_PER_RUN = frozenset({RegionKind.STACK, RegionKind.MEMORY, RegionKind.CTX, RegionKind.PACKET})
+
+_U64 = ctypes.c_uint64
+_I64 = ctypes.c_int64
+#: The helper callback: (env, id, is_callx, r1..r5, slot, depth) -> r0.
+_CALLBACK = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _I64, _I64, _U64, _U64, _U64, _U64, _U64, _I64, _I64)
+_ENTRY = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _U64, _U64, _U64, _U64, _U64, _I64)
+_REPEAT = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _U64, _U64, _U64)
+
+
+@dataclass(eq=False)
+class _Run:
+    """The per-run state native code and the callback share."""
+
+    machine: Machine
+    frames: list[Region]
+    env: ctypes.Array[ctypes.c_uint64]
+    table: ctypes.Array[ctypes.c_uint64] | None = None
+    pins: dict[int, Any] = field(default_factory=dict)  #: id(region) -> ctypes view holding its buffer
+    error: BaseException | None = None
+
+    def publish(self) -> None:
+        """(Re)write the region table from the address space, growing it when needed.
+
+        Called before the run and after every helper call, since helpers may map new regions
+        (map values) or change bounds.  Buffers are pinned so their addresses stay valid.
+        """
+        regions = self.machine.memory.regions
+        for region in regions:
+            if region.reader is not None:
+                raise NotSupported(
+                    f"region {region.name!r} computes its loads in Python; the JIT cannot run it "
+                    "(use the interpreter)"
+                )
+        rows = max((region.base >> 32 for region in regions), default=0) + 1
+        table = self.table
+        if table is None or len(table) < rows * L.ROW_WORDS:
+            table = (_U64 * (max(rows, 16) * L.ROW_WORDS))()
+            self.table = table
+            self.env[L.ENV_TABLE] = ctypes.addressof(table)
+        else:
+            ctypes.memset(table, 0, ctypes.sizeof(table))
+        self.env[L.ENV_SLOTS] = rows
+        live = set()
+        for region in regions:
+            key = id(region)
+            live.add(key)
+            view = self.pins.get(key)
+            if view is None and region.buf:
+                view = (ctypes.c_char * len(region.buf)).from_buffer(region.buf)
+                self.pins[key] = view
+            row = (region.base >> 32) * L.ROW_WORDS
+            table[row + L.ROW_BASE] = ctypes.addressof(view) if view is not None else 0
+            table[row + L.ROW_LO] = region.lo
+            table[row + L.ROW_HI] = min(region.hi, len(region.buf))
+            table[row + L.ROW_FLAGS] = (L.FLAG_WRITABLE if region.writable else 0) | (
+                L.FLAG_STRICT_ALIGNMENT if region.strict_alignment else 0
+            )
+        for key in [key for key in self.pins if key not in live]:
+            del self.pins[key]
+
+    def sync_frames(self) -> None:
+        """Copy the native frame bounds back to the Python regions (for helpers and faults)."""
+        table = self.table
+        assert table is not None
+        for frame in self.frames:
+            frame.hi = int(table[(frame.base >> 32) * L.ROW_WORDS + L.ROW_HI])
+
+    def release(self) -> None:
+        self.pins.clear()
+
+
+class Program:
+    """A validated program compiled to native code; :meth:`run` it as often as you like.
+
+    The constructor and :meth:`run` take the interpreter's arguments and return its
+    :class:`~pybpf.vm.RunResult`.  Differences: ``trace=True`` is refused (tracing needs the
+    interpreter), and the budget is checked at the start of every basic block, so a run that
+    would exceed it always stops (the interpreter checks only at loop heads and may finish a
+    last straight stretch past it).  Instruction counts of completed runs are identical.
+    """
+
+    def __init__(
+        self,
+        program: bytes | bytearray | Iterable[Instruction],
+        *,
+        helpers: Mapping[int, Helper] | None = None,
+        budget: int = DEFAULT_BUDGET,
+        strict_alignment: bool = False,
+        trace: bool = False,
+        opt_level: int = 2,
+    ) -> None:
+        if trace:
+            raise NotSupported("the JIT cannot trace instructions; use the interpreter for trace=True")
+        if budget < 1:
+            raise ProgramRejected(f"the instruction budget must be positive, not {budget}")
+        if budget >= 1 << 62:
+            raise ProgramRejected(f"the instruction budget {budget} is too large for the JIT")
+        self.helpers: dict[int, Helper] = dict(helpers or {})
+        self.budget = budget
+        self.strict_alignment = strict_alignment
+        self.slots = normalise(program)
+        self.flow = analyse(self.slots, self.helpers)
+        for slot, insn in self.slots:
+            if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC:
+                raise NotSupported(
+                    f"instruction {slot}: callback addresses (lddw FUNC) are not supported by the JIT yet"
+                )
+        started = time.perf_counter()
+        self.llvm_ir = generate(self.flow, budget=budget)
+        self._compiled: Compiled = compile_ir(self.llvm_ir, [ENTRY, REPEAT], opt_level=opt_level)
+        #: Seconds spent generating and compiling native code.
+        self.compile_seconds = time.perf_counter() - started
+        self._entry = _ENTRY(self._compiled.addresses[ENTRY])
+        self._repeat = _REPEAT(self._compiled.addresses[REPEAT])
+        self._runs: dict[int, _Run] = {}
+        self._callback = _CALLBACK(self._on_helper)
+        self._callback_address = ctypes.cast(self._callback, ctypes.c_void_p).value or 0
+
+    @property
+    def instructions(self) -> list[Instruction]:
+        return [insn for _, insn in self.slots]
+
+    # -- running -------------------------------------------------------------------------------
+
+    def run(
+        self,
+        memory: bytes | bytearray = b"",
+        *,
+        ctx: bytes | bytearray | None = None,
+        packet: bytes | bytearray | None = None,
+        ctx_writable: bool = True,
+        tracer: Callable[[int, tuple[int, ...]], None] | None = None,
+        space: AddressSpace | None = None,
+        on_start: Callable[[Machine], None] | None = None,
+    ) -> RunResult:
+        """Run once with fresh memory; the same conventions as :meth:`pybpf.vm.Program.run`."""
+        result, _ = self._execute(memory, ctx, packet, ctx_writable, tracer, space, on_start, 1)
+        return result
+
+    def time_runs(
+        self,
+        memory: bytes | bytearray = b"",
+        *,
+        ctx: bytes | bytearray | None = None,
+        packet: bytes | bytearray | None = None,
+        repeat: int = 1000,
+    ) -> tuple[RunResult, float]:
+        """Run ``repeat`` times in a native loop over the same memory, like BPF_PROG_TEST_RUN.
+
+        Returns the last run's result and the average nanoseconds per run of the native loop
+        alone (setting up the address space is not counted, as the kernel does not count it).
+        """
+        if repeat < 1:
+            raise ValueError("repeat must be positive")
+        return self._execute(memory, ctx, packet, True, None, None, None, repeat)
+
+    def _execute(
+        self,
+        memory: bytes | bytearray,
+        ctx: bytes | bytearray | None,
+        packet: bytes | bytearray | None,
+        ctx_writable: bool,
+        tracer: Callable[[int, tuple[int, ...]], None] | None,
+        space: AddressSpace | None,
+        on_start: Callable[[Machine], None] | None,
+        repeat: int,
+    ) -> tuple[RunResult, float]:
+        if tracer is not None:
+            raise NotSupported("the JIT cannot trace instructions; use the interpreter for tracers")
+        shared = space is not None
+        if space is None:
+            space = AddressSpace(strict_alignment=self.strict_alignment)
+        before = {id(region) for region in space.regions} if shared else set()
+        try:
+            return self._run_in(space, memory, ctx, packet, ctx_writable, on_start, repeat)
+        finally:
+            if shared:
+                for region in space.regions:
+                    if id(region) not in before and region.kind in _PER_RUN:
+                        space.remove(region)
+
+    def _run_in(
+        self,
+        space: AddressSpace,
+        memory: bytes | bytearray,
+        ctx: bytes | bytearray | None,
+        packet: bytes | bytearray | None,
+        ctx_writable: bool,
+        on_start: Callable[[Machine], None] | None,
+        repeat: int,
+    ) -> tuple[RunResult, float]:
+        frames = [
+            space.add("stack" if depth == 0 else f"stack (frame {depth})", RegionKind.STACK, STACK_FRAME_SIZE)
+            for depth in range(MAX_CALL_DEPTH)
+        ]
+        for frame in frames[1:]:
+            frame.hi = 0  # inactive until a call enters that depth
+        mem = space.add("memory", RegionKind.MEMORY, memory)
+        ctx_region = None
+        if ctx is not None:
+            ctx_region = space.add("ctx", RegionKind.CTX, ctx, writable=ctx_writable)
+        pkt = space.add("packet", RegionKind.PACKET, packet) if packet is not None else None
+        machine = Machine(space, self.helpers)
+        own = [*frames, mem] + [reg for reg in (ctx_region, pkt) if reg is not None]
+        machine.regions = {reg.name: reg for reg in own}
+        machine._frames = frames
+        if on_start is not None:
+            on_start(machine)
+        if any((frame.base >> 32) != (frames[0].base >> 32) + depth for depth, frame in enumerate(frames)):
+            raise NotSupported("the JIT needs the stack frames in consecutive address windows")
+
+        env = (_U64 * L.ENV_WORDS)()
+        run = _Run(machine, frames, env)
+        legacy = pkt if pkt is not None else mem
+        key = ctypes.addressof(env)
+        self._runs[key] = run
+        try:
+            run.publish()
+            legacy_view = run.pins.get(id(legacy))
+            env[L.ENV_COUNT] = 0
+            env[L.ENV_MAY_GOTO] = MAY_GOTO_BUDGET
+            env[L.ENV_PACKET] = ctypes.addressof(legacy_view) if legacy_view is not None else 0
+            env[L.ENV_PACKET_LEN] = len(legacy.buf)
+            env[L.ENV_CALLBACK] = self._callback_address
+            env[L.ENV_FRAME0] = frames[0].base >> 32
+            r1 = (ctx_region or mem).base
+            started = time.perf_counter_ns()
+            if repeat == 1:
+                r0 = self._entry(key, r1, len(mem.buf), 0, 0, 0, 0)
+            else:
+                r0 = self._repeat(key, r1, len(mem.buf), repeat)
+            elapsed = (time.perf_counter_ns() - started) / repeat
+            r0 = self._outcome(run, r0)
+        finally:
+            del self._runs[key]
+            run.release()
+        machine.state[0] = int(env[L.ENV_COUNT])
+        result = RunResult(
+            r0,
+            bytes(mem.buf),
+            machine.state[0],
+            bytes(ctx_region.buf) if ctx_region is not None else None,
+            bytes(pkt.buf) if pkt is not None else None,
+        )
+        return result, elapsed
+
+    def _outcome(self, run: _Run, r0: int) -> int:
+        """r0 of a finished run, or the interpreter's exception for how it stopped."""
+        env = run.env
+        status = env[L.ENV_STATUS]
+        if status == L.Status.OK:
+            return r0
+        if status == L.Status.EXIT:
+            return int(env[L.ENV_EXIT_R0])
+        slot = int(env[L.ENV_FAULT_SLOT])
+        if status == L.Status.MEMORY_FAULT:
+            run.sync_frames()
+            address, size = int(env[L.ENV_FAULT_ADDRESS]), int(env[L.ENV_FAULT_SIZE])
+            fault = run.machine.memory.fault(address, size, "write" if env[L.ENV_FAULT_WRITE] else "read")
+            raise VMFault(
+                fault.reason, index=slot, address=fault.address, size=fault.size, region=fault.region
+            )
+        if status == L.Status.BUDGET:
+            raise VMFault(f"instruction budget of {self.budget} exhausted (an endless loop?)", index=slot)
+        if status == L.Status.CALL_DEPTH:
+            raise VMFault(f"call depth exceeds {MAX_CALL_DEPTH} frames", index=slot)
+        error, run.error = run.error, None
+        if isinstance(error, VMFault):
+            if error.index is not None:
+                raise error
+            raise VMFault(
+                error.reason, index=slot, address=error.address, size=error.size, region=error.region
+            ) from None
+        if isinstance(error, Error | KeyboardInterrupt | SystemExit):
+            raise error
+        assert error is not None
+        raise VMFault(f"helper failed: {type(error).__name__}: {error}", index=slot) from error
+
+    def _on_helper(
+        self,
+        env_address: int,
+        helper_id: int,
+        callx: int,
+        r1: int,
+        r2: int,
+        r3: int,
+        r4: int,
+        r5: int,
+        slot: int,
+        depth: int,
+    ) -> int:
+        """The native side's way into Python: run one helper, never let an exception escape.
+
+        ctypes would print and swallow an exception raised here, so every outcome is turned
+        into a return value plus the environment's status word.
+        """
+        run = self._runs[env_address]
+        env = run.env
+        try:
+            run.sync_frames()
+            machine = run.machine
+            machine.state[0] = int(env[L.ENV_COUNT])
+            if callx:
+                target = helper_id & MASK64
+                helper = self.helpers.get(target)
+                if helper is None:
+                    raise VMFault(f"callx of unknown helper {target}")
+            else:
+                helper = self.helpers[helper_id]
+            r0: int = helper(machine, r1, r2, r3, r4, r5) & MASK64
+            run.publish()
+            return r0
+        except ExitProgram as stop:
+            env[L.ENV_EXIT_R0] = stop.r0 & MASK64
+            env[L.ENV_STATUS] = L.Status.EXIT
+        except BaseException as exc:  # handed to Python after the native frames return
+            run.error = exc
+            env[L.ENV_FAULT_SLOT] = slot
+            env[L.ENV_STATUS] = L.Status.HELPER_ERROR
+        return 0
+
+
+def prepare(
+    program: bytes | bytearray | Iterable[Instruction],
+    *,
+    helpers: Mapping[int, Helper] | None = None,
+    budget: int = DEFAULT_BUDGET,
+    strict_alignment: bool = False,
+    trace: bool = False,
+) -> Program:
+    """Validate and compile ``program`` to native code for repeated runs."""
+    return Program(program, helpers=helpers, budget=budget, strict_alignment=strict_alignment, trace=trace)
+
+
+def run(
+    program: bytes | bytearray | Iterable[Instruction],
+    *,
+    memory: bytes | bytearray = b"",
+    ctx: bytes | bytearray | None = None,
+    packet: bytes | bytearray | None = None,
+    helpers: Mapping[int, Helper] | None = None,
+    budget: int = DEFAULT_BUDGET,
+    strict_alignment: bool = False,
+    ctx_writable: bool = True,
+) -> RunResult:
+    """Compile and run ``program`` once; see :meth:`pybpf.vm.Program.run` for the conventions."""
+    prepared = prepare(program, helpers=helpers, budget=budget, strict_alignment=strict_alignment)
+    return prepared.run(memory, ctx=ctx, packet=packet, ctx_writable=ctx_writable)
+
+
+__all__ = ["Program", "prepare", "run"]
