@@ -20,8 +20,6 @@ from pybpf.isa.opcodes import AtomicOp, JmpOp, Size
 MAP_LOOKUP_ELEM = 1
 
 
-
-
 def counter_insns(map_fd: int, retval: int = 0) -> bytes:
     """``counts[0] += 1; return retval`` as raw instruction bytes."""
     insns: list[Instruction] = [

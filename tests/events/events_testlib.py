@@ -28,8 +28,6 @@ BPF_F_CURRENT_CPU = 0xFFFFFFFF
 XDP_PASS = 2
 
 
-
-
 def _lookup_slot(state_fd: int, slot: int, miss: str) -> list[Instruction | str]:
     """r0 = &state[slot], jumping to label ``miss`` when null."""
     return [

@@ -118,8 +118,16 @@ def test_map_delete_removes_the_key(hash_map: kernel.FD, pybpf_cli: Any) -> None
 
 
 @pytest.mark.kernel
-def test_map_getnext_json_matches_bpftool(hash_map: kernel.FD, bpftool: Any, pybpf_cli: Any) -> None:
-    args = ("map", "getnext", "id", _id(hash_map), "key", "0", "0", "0", "0")
+@pytest.mark.parametrize("from_first_key", [False, True])
+def test_map_getnext_json_matches_bpftool(
+    hash_map: kernel.FD, bpftool: Any, pybpf_cli: Any, from_first_key: bool
+) -> None:
+    args: tuple[str, ...] = ("map", "getnext", "id", _id(hash_map))
+    if from_first_key:
+        # Hash order is seeded per map: start from the first key so a next one always exists.
+        first = kernel.map_get_next_key(hash_map, None, 4)
+        assert first is not None
+        args += ("key", "hex", *(f"{b:02x}" for b in first))
     assert pybpf_cli(*args, "--json").json() == bpftool(*args)
 
 

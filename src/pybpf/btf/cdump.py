@@ -183,8 +183,9 @@ class _Table:
                 words[base_word:] = words_part
             offs.extend(_record_word_offsets(blob, words, base_word))
             strings += strs
-        # A list, not the array: indexing an array boxes a new int on every read.
-        self.w = words.tolist()
+        # Kept as the array: a list would index a little faster but costs as much to build (and
+        # ten times the memory).
+        self.w = words
         self.off = offs
         self.n = len(offs)
         self.strings = bytes(strings)
@@ -305,9 +306,9 @@ class _Dumper:
     def _mark_referenced(self) -> None:
         """Anonymous enums nobody refers to are top-level definitions; others are written inline.
 
-        Only anonymous enums ask, so the referenced ids are gathered into a set, the records found
-        by kind with a regular expression over the kind bytes and the member/param ids taken with
-        array slices, all at C speed, instead of a Python loop over every type.
+        Only anonymous enums ask, so the records are found by kind with a regular expression over
+        the kind bytes, their member/param ids taken with array slices and checked against the
+        anonymous enums with ``isdisjoint``: no Python loop over every type or every reference.
         """
         kinds = self.kinds
         w = self.w
@@ -315,23 +316,32 @@ class _Dumper:
         anon = {i for i in _ids_of(kinds, b"\x06\x07\x13") if not w[off[i]]}
         if not anon:
             return
+        # Only membership in the small set of anonymous enums is asked: isdisjoint() answers in C
+        # without building a set of every referenced id.
         refs: set[int] = set()
-        update = refs.update
+        disjoint = anon.isdisjoint
+
+        def note(ids: Iterable[int]) -> None:
+            if not disjoint(ids):
+                refs.update(anon.intersection(ids))
+
         # FUNC is left out: it can only point at its FUNC_PROTO.
-        update([w[off[i] + 2] for i in _ids_of(kinds, b"\x02\x08\x09\x0a\x0b\x0e\x11\x12")])
+        single = _ids_of(kinds, b"\x02\x08\x09\x0a\x0b\x0e\x11\x12")
+        note([w[off[i] + 2] for i in single])
         for o in map(off.__getitem__, _ids_of(kinds, b"\x04\x05")):
-            update(w[o + 4 : o + 4 + 3 * (w[o + 1] & 0xFFFF) : 3])
+            sl = w[o + 4 : o + 4 + 3 * (w[o + 1] & 0xFFFF) : 3]
+            if not disjoint(sl):
+                refs.update(anon.intersection(sl))
         for o in map(off.__getitem__, _ids_of(kinds, b"\x0d")):
             # Return type and parameter types in one stride-2 slice (parameter names in between).
-            update(w[o + 2 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2])
-        for i in _ids_of(kinds, b"\x03"):
-            o = off[i]
-            update(w[o + 3 : o + 5])
-        for i in _ids_of(kinds, b"\x0f"):
-            o = off[i]
-            update(w[o + 3 : o + 3 + 3 * (w[o + 1] & 0xFFFF) : 3])
+            sl = w[o + 2 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2]
+            if not disjoint(sl):
+                refs.update(anon.intersection(sl))
+        note([w[off[i] + k] for i in _ids_of(kinds, b"\x03") for k in (3, 4)])
+        for o in map(off.__getitem__, _ids_of(kinds, b"\x0f")):
+            note(w[o + 3 : o + 3 + 3 * (w[o + 1] & 0xFFFF) : 3])
         ref = self.referenced
-        for i in anon & refs:
+        for i in refs:
             ref[i] = 1
 
     # ------------------------------------------------------------------ layout
@@ -550,29 +560,7 @@ class _Dumper:
                     out.append(self.typedef_def(tid, 0) + ";\n\n")
                 self.fwd_emitted[tid] = 1
             return
-        if k == _INT:
-            alias = _MISSING_ALIASES.get(self.name_of(tid))
-            if alias is not None:
-                out.append(f"typedef {alias} {self.name_of(tid)};\n\n")
-            self.emit_state[tid] = 2
-        elif k == _ENUM or k == _ENUM64:
-            if cont_id == 0:
-                out.append(self.enum_def(tid, 0) + ";\n\n")
-            self.emit_state[tid] = 2
-        elif k in _DECL_FOLLOW and k != _FUNC_PROTO:
-            self.emit_type(w[o + 2], cont_id)
-        elif k == _ARRAY:
-            self.emit_type(w[o + 3], cont_id)
-        elif k == _FWD:
-            out.append(self.fwd_def(tid) + ";\n\n")
-            self.emit_state[tid] = 2
-        elif k == _TYPEDEF:
-            self.emit_state[tid] = 1
-            self.emit_type(w[o + 2], tid)
-            if not self.fwd_emitted[tid] and not self.blacklisted(tid):
-                out.append(self.typedef_def(tid, 0) + ";\n\n")
-            self.emit_state[tid] = 2
-        elif k == _STRUCT or k == _UNION:
+        if k == _STRUCT or k == _UNION:
             self.emit_state[tid] = 1
             top = cont_id == 0
             if top or w[o] == 0:
@@ -599,6 +587,28 @@ class _Dumper:
                 self.emit_state[tid] = 2
             else:
                 self.emit_state[tid] = 0
+        elif k == _INT:
+            alias = _MISSING_ALIASES.get(self.name_of(tid))
+            if alias is not None:
+                out.append(f"typedef {alias} {self.name_of(tid)};\n\n")
+            self.emit_state[tid] = 2
+        elif k == _ENUM or k == _ENUM64:
+            if cont_id == 0:
+                out.append(self.enum_def(tid, 0) + ";\n\n")
+            self.emit_state[tid] = 2
+        elif k in _DECL_FOLLOW and k != _FUNC_PROTO:
+            self.emit_type(w[o + 2], cont_id)
+        elif k == _ARRAY:
+            self.emit_type(w[o + 3], cont_id)
+        elif k == _FWD:
+            out.append(self.fwd_def(tid) + ";\n\n")
+            self.emit_state[tid] = 2
+        elif k == _TYPEDEF:
+            self.emit_state[tid] = 1
+            self.emit_type(w[o + 2], tid)
+            if not self.fwd_emitted[tid] and not self.blacklisted(tid):
+                out.append(self.typedef_def(tid, 0) + ";\n\n")
+            self.emit_state[tid] = 2
         elif k == _FUNC_PROTO:
             estate = self.emit_state
             targets = self.emit_target

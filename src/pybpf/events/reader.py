@@ -128,9 +128,9 @@ class Reader(Generic[T]):
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             return False
-        self._waiter.wait(left)
+        ready = self._waiter.wait(left)
         self._check()
-        return True
+        return ready
 
     def consume(self, callback: Callable[[T], object] | None = None) -> int:
         """Deliver every record available now to ``callback`` without waiting; returns how many."""

@@ -21,6 +21,7 @@ _ANON_KIND = {
     "anon_inode:bpf-prog": (ObjectKind.PROG, "prog_id"),
     "anon_inode:bpf-map": (ObjectKind.MAP, "map_id"),
     "anon_inode:bpf_link": (ObjectKind.LINK, "link_id"),
+    "anon_inode:bpf-link": (ObjectKind.LINK, "link_id"),
     "anon_inode:btf": (ObjectKind.BTF, "btf_id"),
 }
 

@@ -55,10 +55,11 @@ def parse(kind: ObjectKind, words: Sequence[str]) -> tuple[Selector, list[str]]:
     return Selector(kind, keyword, value), list(words[2:])
 
 
+# A link fd from BPF_OBJ_GET is named "bpf-link", one from the creating call "bpf_link".
 _ANON_NAMES = {
-    ObjectKind.PROG: "anon_inode:bpf-prog",
-    ObjectKind.MAP: "anon_inode:bpf-map",
-    ObjectKind.LINK: "anon_inode:bpf_link",
+    ObjectKind.PROG: ("anon_inode:bpf-prog",),
+    ObjectKind.MAP: ("anon_inode:bpf-map",),
+    ObjectKind.LINK: ("anon_inode:bpf_link", "anon_inode:bpf-link"),
 }
 
 
@@ -69,7 +70,7 @@ def _kind_of_fd(fd: FD, kind: ObjectKind) -> bool:
         target = os.readlink(f"/proc/self/fd/{int(fd)}")
     except OSError:
         return False
-    return target == _ANON_NAMES.get(kind)
+    return target in _ANON_NAMES.get(kind, ())
 
 
 def _by_attribute(selector: Selector) -> list[FD]:

@@ -12,8 +12,8 @@ import os
 from typing import TYPE_CHECKING
 
 from ..btf import BTF
-from ..enums import MapFlags, MapType, PinType
-from ..errors import Error, NotSupported
+from ..enums import MapFlags, MapType, PinType, ProgramType
+from ..errors import Error
 from ..kernel import (
     FD,
     BTFLoadError,
@@ -31,6 +31,7 @@ from ..kernel import (
     prog_load_with_log,
 )
 from ..spec import ExternKind, MapOrigin, MapSpec, ObjectSpec, ProgramSpec
+from . import structops
 from .btfprep import encode_for, fixed_blob, fixed_types, missing_features, sanitise
 from .errors import LoadError, ProgramVerifierError
 from .kconfig import kconfig_data
@@ -66,6 +67,8 @@ class _Loader:
         self._core_target: BTF | None = target_btf
         self._to_pin: list[tuple[Map, str]] = []
         self._bpffs_checked = False
+        self._struct_ops: dict[str, structops.StructOpsTarget] = {}
+        self._struct_ops_programs: dict[str, structops.ProgramTarget] = {}
 
     def core_target(self) -> BTF:
         """The BTF CO-RE relocates against: the one given to load(), else the running kernel's."""
@@ -134,12 +137,27 @@ class _Loader:
             return possible_cpus()
         return spec.max_entries
 
+    def plan_struct_ops(self) -> None:
+        for spec in self.spec.maps.values():
+            if spec.type is MapType.STRUCT_OPS:
+                self._struct_ops[spec.name] = structops.target_of(self.spec, spec, BTF.vmlinux())
+        if self._struct_ops:
+            self._struct_ops_programs = structops.program_targets(self.spec, self._struct_ops)
+
     def create_map(self, spec: MapSpec) -> Map:
-        if spec.type is MapType.STRUCT_OPS:
-            raise NotSupported(
-                f"map {spec.name!r}: struct_ops maps are not loaded by pybpf yet "
-                "(set autoload = False on their programs and drop the map from the spec)"
+        target = self._struct_ops.get(spec.name)
+        if target is not None:
+            ops = Map(
+                structops.create(spec, target, self.obj.btf_fd, kernel_name(spec.name)),
+                spec.name,
+                spec.type,
+                4,
+                target.wrapper_size,
+                1,
+                int(spec.flags),
             )
+            self.obj.maps[spec.name] = ops
+            return ops
         max_entries = self._max_entries(spec)
         flags = int(spec.flags)
         if spec.is_global_data:
@@ -233,11 +251,17 @@ class _Loader:
     def load_program(self, prog: ProgramSpec, resolver: ExternResolver) -> Program:
         code, core_results = self.bytecode(prog)
         apply_relocations(prog, code, self._map_fd, self.spec.externs, resolver)
+        ops = self._struct_ops_programs.get(prog.name)
         options = load_options(
             prog,
             btf_fd=self.obj.btf_fd,
             kern_version=prog.kernel_version or self.spec.kernel_version,
-            attach_btf_id=attach_btf_id(prog, BTF.vmlinux) if prog.attach_btf else 0,
+            attach_btf_id=ops.attach_btf_id
+            if ops
+            else attach_btf_id(prog, BTF.vmlinux)
+            if prog.attach_btf
+            else 0,
+            expected_attach_type=ops.member_index if ops else None,
         )
         license = prog.license or self.spec.license or "GPL"
         log = ""
@@ -278,8 +302,26 @@ class _Loader:
     def load_programs(self) -> None:
         resolver = ExternResolver(self.spec.btf, BTF.vmlinux)  # ksyms live in the real kernel
         for prog in self.spec.programs.values():
-            if prog.autoload:
-                self.load_program(prog, resolver)
+            if not prog.autoload:
+                continue
+            if prog.type is ProgramType.STRUCT_OPS and prog.name not in self._struct_ops_programs:
+                continue  # in no struct_ops table: nothing to load it against (libbpf skips it too)
+            self.load_program(prog, resolver)
+
+    def fill_struct_ops(self) -> None:
+        def prog_fd(name: str) -> int | None:
+            prog = self.obj.programs.get(name)
+            return int(prog.fd) if prog is not None else None
+
+        vmlinux = BTF.vmlinux()
+        for name, target in self._struct_ops.items():
+            spec = self.spec.maps[name]
+            data = structops.value(self.spec, spec, target, vmlinux, prog_fd)
+            try:
+                map_update(self.obj.maps[name].fd, bytes(4), data)
+            except KernelError as exc:
+                exc.add_note(f"while filling struct_ops map {name!r} ({target.kernel_struct.name})")
+                raise
 
     # ------------------------------------------------------------------ slots, pins
 
@@ -310,9 +352,11 @@ class _Loader:
     def run(self) -> Object:
         try:
             self.load_btf()
+            self.plan_struct_ops()
             self.create_maps()
             self.load_programs()
             self.fill_slots()
+            self.fill_struct_ops()
             self.pin_new()
         except BaseException:
             self.obj.close()

@@ -53,14 +53,22 @@ def line_info_records(prog: ProgramSpec) -> bytes:
 
 
 def load_options(
-    prog: ProgramSpec, *, btf_fd: FD | None, kern_version: int, attach_btf_id: int
+    prog: ProgramSpec,
+    *,
+    btf_fd: FD | None,
+    kern_version: int,
+    attach_btf_id: int,
+    expected_attach_type: int | None = None,
 ) -> LoadOptions:
-    """The load attributes of ``prog``; func/line info only with the object's BTF loaded."""
+    """The load attributes of ``prog``; func/line info only with the object's BTF loaded.
+
+    ``expected_attach_type`` overrides the spec's (struct_ops programs put a member index there).
+    """
     func_info = func_info_records(prog) if btf_fd is not None else b""
     line_info = line_info_records(prog) if btf_fd is not None else b""
     if not kern_version and prog.type is ProgramType.KPROBE:
         kern_version = kernel_version()  # pre-5.0 kernels check it for kprobes
-    expected = prog.expected_attach_type
+    expected = prog.expected_attach_type if expected_attach_type is None else expected_attach_type
     return LoadOptions(
         name=kernel_name(prog.name),
         expected_attach_type=int(expected) if expected is not None else 0,

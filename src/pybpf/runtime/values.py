@@ -7,7 +7,6 @@ what nearly every map without BTF uses.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from ..btf import BTF
@@ -101,6 +100,8 @@ def int_layout(codec: AnyCodec) -> tuple[int, bool] | None:
 
 def lpm_key(value: Any, key_size: int) -> bytes | None:
     """An LPM trie key from ``(prefixlen, address)``, an ``ip_network`` or ``"10.0.0.0/8"``."""
+    import ipaddress  # only LPM users pay for it
+
     network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     if isinstance(value, str):
         try:

@@ -31,9 +31,20 @@ SKB_LEN, SKB_PKT_TYPE, SKB_MARK, SKB_QUEUE_MAPPING, SKB_PROTOCOL = 0, 4, 8, 12, 
 SKB_PRIORITY, SKB_INGRESS_IFINDEX, SKB_IFINDEX, SKB_CB = 32, 36, 40, 48
 SKB_DATA, SKB_DATA_END, SKB_DATA_META, SKB_WIRE_LEN = 76, 80, 140, 160
 #: fields a test run may set in the input __sk_buff (all others must be zero, as in the kernel)
-_SKB_SETTABLE = [(SKB_MARK, 4), (SKB_PRIORITY, 4), (SKB_INGRESS_IFINDEX, 4), (SKB_IFINDEX, 4),
-                 (SKB_CB, 20), (152, 8), (SKB_WIRE_LEN, 4), (164, 4), (176, 4), (184, 8)]
+_SKB_SETTABLE = [
+    (SKB_MARK, 4),
+    (SKB_PRIORITY, 4),
+    (SKB_INGRESS_IFINDEX, 4),
+    (SKB_IFINDEX, 4),
+    (SKB_CB, 20),
+    (152, 8),
+    (SKB_WIRE_LEN, 4),
+    (164, 4),
+    (176, 4),
+    (184, 8),
+]
 LOOPBACK_IFINDEX = 1
+_NETWORK_HEADER = {b"\x08\x00": 20, b"\x86\xdd": 40}
 
 L2_TYPES = frozenset({ProgramType.SCHED_CLS, ProgramType.SCHED_ACT})
 SKB_TYPES = frozenset(
@@ -111,14 +122,26 @@ def _xdp_reader(region: Region, state: PacketState) -> Callable[[int, int], int]
             return state.address(state.end)
         if offset == 8:
             return state.address(state.meta)
+        if offset == 12:  # the frame arrived on the loopback device unless ctx names another
+            return _read_buf(region, offset, size) or LOOPBACK_IFINDEX
         return _read_buf(region, offset, size)
 
     return read
 
 
 def xdp_setup(data: bytes, ctx: bytes | None) -> RunSetup:
-    """An XDP frame: 256 bytes of headroom, ``data``, room to grow to one page."""
-    fields = list(XDP_MD.unpack(ctx.ljust(XDP_MD.size, b"\0")[: XDP_MD.size])) if ctx else [0, len(data), 0, 0, 0, 0]
+    """An XDP frame: 256 bytes of headroom, ``data``, room to grow to one page.
+
+    Frames spread over fragments (a ``data_end`` shorter than the packet) are not modelled:
+    the context must describe the whole packet.
+    """
+    if len(data) < ETH_HLEN:
+        raise _invalid(f"an XDP test run needs at least {ETH_HLEN} bytes of packet")
+    fields = (
+        list(XDP_MD.unpack(ctx.ljust(XDP_MD.size, b"\0")[: XDP_MD.size]))
+        if ctx
+        else [0, len(data), 0, 0, 0, 0]
+    )
     if ctx is not None and len(ctx) > XDP_MD.size and any(ctx[XDP_MD.size :]):
         raise _invalid("xdp_md carries non-zero bytes past its end")
     meta_len, data_end = fields[0], fields[1]
@@ -167,6 +190,10 @@ def skb_setup(data: bytes, ctx: bytes | None, type: ProgramType) -> RunSetup:
     start = 0 if type in L2_TYPES else ETH_HLEN
     if len(data) < ETH_HLEN:
         raise _invalid(f"an skb test run needs at least {ETH_HLEN} bytes of packet")
+    # The kernel pulls the network header of IPv4/IPv6 packets and refuses runts.
+    needed = _NETWORK_HEADER.get(data[12:14], 0)
+    if len(data) - ETH_HLEN < needed:
+        raise _invalid(f"the packet is too short for its {needed}-byte network header")
     skb = bytearray(SK_BUFF_SIZE)
     if ctx is not None:
         given = bytes(ctx).ljust(SK_BUFF_SIZE, b"\0")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .maps import MAP_HANDLE_BASE, MapHost, Storage
+from .memory import Region, RegionKind
 
 if TYPE_CHECKING:
     from .context import PacketState
@@ -62,6 +63,8 @@ class Task:
     uid: int = field(default_factory=os.getuid)
     gid: int = field(default_factory=os.getgid)
     comm: str = "python3"
+    #: bytes ``bpf_get_current_task`` points at (zeros: every field reads as 0 / NULL)
+    struct: bytes = bytes(16384)
 
 
 class Host(MapHost):
@@ -91,6 +94,20 @@ class Host(MapHost):
         #: (ifindex, flags) of the last bpf_redirect/bpf_redirect_map that succeeded
         self.redirect: tuple[int, int] | None = None
         self._ids = 0
+        self._task_region: Region | None = None
+
+    def task_address(self) -> int:
+        """Address of the current task's ``task_struct`` stand-in (read-only to programs)."""
+        if self._task_region is None:
+            self._task_region = self.memory.add(
+                "current task", RegionKind.GLOBAL, self.task.struct, writable=False
+            )
+        return self._task_region.base
+
+    def add_memory(self, data: bytes | int, *, name: str = "user memory", writable: bool = True) -> int:
+        """Map ``data`` (or that many zero bytes) where programs can reach it, such as the user
+        buffers a tracing context points at; returns its address."""
+        return self.memory.add(name, RegionKind.GLOBAL, data, writable=writable).base
 
     def next_id(self) -> int:
         self._ids += 1

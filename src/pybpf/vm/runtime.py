@@ -52,7 +52,9 @@ class _Loader:
         self.codec_btf = spec.btf
         if spec.btf is not None and any(m.is_global_data for m in spec.maps.values()):
             try:
-                self.codec_btf = BTF.from_bytes(encode_for(spec.btf, fixed_types(spec.btf, spec.section_layouts)))
+                self.codec_btf = BTF.from_bytes(
+                    encode_for(spec.btf, fixed_types(spec.btf, spec.section_layouts))
+                )
             except Error:
                 self.codec_btf = spec.btf
 
@@ -107,7 +109,9 @@ class _Loader:
                 raise LoadError(f"program {prog.name!r} has CO-RE relocations but the object has no BTF")
             from ..btf.core import relocate
 
-            insns, _results = relocate(insns, prog.core_relocations, self.spec.btf, self.target_btf or self.spec.btf)
+            insns, _results = relocate(
+                insns, prog.core_relocations, self.spec.btf, self.target_btf or self.spec.btf
+            )
         slot_of: dict[int, int] = {}
         slot = 0
         for position, insn in enumerate(insns):
@@ -116,7 +120,9 @@ class _Loader:
         for at, reloc in prog.relocations.items():
             found = slot_of.get(at)
             if found is None or (insns[found].opcode != LDDW and reloc.kind not in _LINKED):
-                raise LoadError(f"program {prog.name!r}: relocation at instruction {at} is not on a 64-bit load")
+                raise LoadError(
+                    f"program {prog.name!r}: relocation at instruction {at} is not on a 64-bit load"
+                )
             index = found
             insn = insns[index]
             if reloc.kind is RelocationKind.MAP:

@@ -95,3 +95,10 @@ def test_alu_operation_agrees_on_jit_and_interpreter_for_corner_operands(
     interpreter, compiled = _both(shape[0], wide, shape[1])
     memory = operands(a, b)
     assert compiled.run(memory).r0 == interpreter.run(memory).r0
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=64))
+def test_arbitrary_bytes_give_the_same_outcome_on_jit_and_interpreter(code: bytes) -> None:
+    kwargs: dict[str, Any] = {"memory": bytes(8), "budget": BUDGET}
+    _agree(outcome(run, code, **kwargs), outcome(jit.run, code, **kwargs))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from jit_support import require_llvmlite
 from vm_builders import returning
@@ -11,12 +9,13 @@ from vm_builders import returning
 from pybpf.errors import NotSupported
 from pybpf.isa import constructors as c
 from pybpf.isa.opcodes import AluOp, JmpOp, Size
+from pybpf.vm import Program as InterpretedProgram
 from pybpf.vm import ProgramRejected
-from pybpf.vm.jit import engine
 
 require_llvmlite()
 
 from pybpf.vm import jit  # noqa: E402
+from pybpf.vm.jit import select  # noqa: E402
 
 SUM = [
     c.mov64_imm(0, 0),
@@ -30,19 +29,6 @@ SUM = [
 
 def test_jit_is_available_with_llvmlite_installed() -> None:
     assert jit.available()
-
-
-def test_missing_llvmlite_raises_not_supported_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "_state", {})
-    monkeypatch.setitem(sys.modules, "llvmlite.binding", None)
-    with pytest.raises(NotSupported, match=r"pip install 'pybpf\[jit\]'"):
-        jit.prepare(SUM)
-
-
-def test_availability_is_false_without_llvmlite(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "_state", {})
-    monkeypatch.setitem(sys.modules, "llvmlite.binding", None)
-    assert not jit.available()
 
 
 def test_tracing_is_refused_with_a_pointer_to_the_interpreter() -> None:
@@ -80,3 +66,30 @@ def test_compiled_program_keeps_its_llvm_ir_and_instructions() -> None:
     program = jit.prepare(SUM)
     assert "define i64 @pybpf_entry" in program.llvm_ir
     assert program.instructions == SUM
+
+
+def test_auto_engine_picks_the_jit() -> None:
+    assert isinstance(select.prepare(SUM, engine="auto"), jit.Program)
+
+
+def test_interpreter_engine_never_compiles() -> None:
+    assert isinstance(select.prepare(SUM, engine="interpreter"), InterpretedProgram)
+
+
+def test_auto_engine_traces_on_the_interpreter() -> None:
+    assert isinstance(select.prepare(SUM, engine="auto", trace=True), InterpretedProgram)
+
+
+def test_jit_engine_refuses_what_it_does_not_support() -> None:
+    with pytest.raises(NotSupported, match="trace"):
+        select.prepare(SUM, engine="jit", trace=True)
+
+
+def test_unknown_engine_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown VM engine"):
+        select.prepare(SUM, engine="fast")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("engine", ["auto", "interpreter", "jit"])
+def test_every_engine_runs_to_the_same_result(engine: select.Engine) -> None:
+    assert select.run(SUM, engine=engine).r0 == 5050

@@ -304,6 +304,61 @@ def test_region_with_a_python_reader_is_refused() -> None:
         jit.prepare([c.exit()]).run(bytes(8), on_start=with_reader)
 
 
-def test_callback_addresses_are_not_supported_yet() -> None:
-    with pytest.raises(NotSupported, match="lddw FUNC"):
-        jit.prepare([c.ld_func(2, 1), c.exit(), c.exit()])
+def _bpf_loop(vm: Machine, count: int, callback: int, ctx: int, flags: int, unused: int) -> int:
+    """A bpf_loop-like helper: call ``callback(i, ctx)`` until it returns non-zero."""
+    for i in range(count):
+        if vm.call(callback, i, ctx):
+            return i + 1
+    return count
+
+
+def _callback_program(body: list[Instruction]) -> list[Instruction]:
+    """main: bpf_loop(10, callback, r10 - 8) then return *(u64 *)(r10 - 8); callback: ``body``."""
+    return [
+        c.st_mem(Size.DW, 10, -8, 0),
+        c.mov64_imm(1, 10),
+        c.ld_func(2, 6),  # the callback starts 6 slots after this lddw's second slot
+        c.mov64_reg(3, 10),
+        c.alu64_imm(AluOp.ADD, 3, -8),
+        c.call_helper(181),
+        c.ldx_mem(Size.DW, 0, 10, -8),
+        c.exit(),
+        *body,
+    ]
+
+
+CALLBACKS = [
+    pytest.param(
+        [c.ldx_mem(Size.DW, 3, 2, 0), c.alu64_reg(AluOp.ADD, 3, 1), c.stx_mem(Size.DW, 2, 3, 0)]
+        + returning(c.mov64_imm(0, 0)),
+        id="callback sums its indices into the caller's stack",
+    ),
+    pytest.param(
+        returning(
+            c.mov64_reg(0, 1), c.alu64_imm(AluOp.SUB, 0, 3), c.jmp_imm(JmpOp.JEQ, 0, 0, 1), c.mov64_imm(0, 0)
+        ),
+        id="callback stops the loop",
+    ),
+    pytest.param(returning(c.mov64_imm(4, 0), c.ldx_mem(Size.B, 0, 4, 0)), id="fault inside a callback"),
+    pytest.param([c.ja(-1), c.exit()], id="endless callback hits the budget"),
+]
+
+
+@pytest.mark.parametrize("body", CALLBACKS)
+def test_callback_run_by_a_helper_behaves_as_on_the_interpreter(body: list[Instruction]) -> None:
+    program = _callback_program(body)
+    kwargs: dict[str, Any] = {"helpers": {181: _bpf_loop}, "budget": 5000}
+    expected = outcome(run, program, **kwargs)
+    assert outcome(jit.run, program, **kwargs) == expected
+
+
+def test_helper_may_resize_the_packet_and_legacy_loads_see_the_new_length() -> None:
+    def grow(vm: Machine, *args: int) -> int:
+        vm.regions["packet"].buf.extend(b"\x07\x08")
+        vm.regions["packet"].hi += 2
+        return 0
+
+    program = [c.call_helper(44), c.ld_abs(Size.H, 2), c.exit()]
+    kwargs: dict[str, Any] = {"packet": b"\x01\x02", "helpers": {44: grow}}
+    assert outcome(jit.run, program, **kwargs) == outcome(run, program, **kwargs)
+    assert jit.run(program, **kwargs).r0 == 0x0708

@@ -24,6 +24,12 @@ def signed64(value: int) -> int:
     return value - (1 << 64) if value >> 63 else value
 
 
+def signed32(value: int) -> int:
+    """An ``int`` argument: the low 32 bits, signed (the upper half of the register is junk)."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >> 31 else value
+
+
 def map_arg(host: Host, handle: int, helper: str) -> Storage:
     """The map a helper's map argument names; anything else is a program bug (a fault)."""
     storage = host.map_of(handle)
@@ -45,4 +51,4 @@ def read_c_string(vm: Machine, address: int, limit: int = 4096) -> bytes:
     return chunk.split(b"\0", 1)[0]
 
 
-__all__ = ["MASK64", "Error", "Helper", "map_arg", "neg", "read_c_string", "signed64"]
+__all__ = ["MASK64", "Error", "Helper", "map_arg", "neg", "read_c_string", "signed32", "signed64"]

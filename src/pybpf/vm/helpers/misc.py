@@ -101,6 +101,9 @@ def helpers(host: Host) -> dict[str, Helper]:
                 return 1 if x > y else neg(1)
         return 0
 
+    def current_task(vm: Machine, r1: int, r2: int, r3: int, r4: int, r5: int) -> int:
+        return host.task_address()
+
     def no_op(vm: Machine, r1: int, r2: int, r3: int, r4: int, r5: int) -> int:
         return 0  # one program runs at a time: spin locks have nothing to exclude
 
@@ -125,6 +128,8 @@ def helpers(host: Host) -> dict[str, Helper]:
         "probe_read_kernel_str": probe_read_str,
         "probe_read_user_str": probe_read_str,
         "strncmp": strncmp,
+        "get_current_task": current_task,
+        "get_current_task_btf": current_task,
         "spin_lock": no_op,
         "spin_unlock": no_op,
     }

@@ -11,7 +11,7 @@ from ..errors import VMFault
 from ..host import Host
 from ..interpreter import Machine
 from ..maps import MapOpError
-from .common import Helper, map_arg, neg, signed64
+from .common import Helper, map_arg, neg, signed32
 
 XDP_ABORTED, XDP_REDIRECT = 0, 4
 TC_ACT_SHOT, TC_ACT_REDIRECT = 2, 7
@@ -65,7 +65,7 @@ def helpers(host: Host) -> dict[str, Helper]:
     def adjust_head(vm: Machine, ctx: int, delta: int, r3: int, r4: int, r5: int) -> int:
         p = state("bpf_xdp_adjust_head", "xdp")
         assert p.region is not None
-        delta = signed64(delta)
+        delta = signed32(delta)
         data = p.data + delta
         if data < XDP_FRAME_SIZE or data > p.end - ETH_HLEN:
             return neg(_errno.EINVAL)
@@ -80,7 +80,7 @@ def helpers(host: Host) -> dict[str, Helper]:
 
     def adjust_meta(vm: Machine, ctx: int, delta: int, r3: int, r4: int, r5: int) -> int:
         p = state("bpf_xdp_adjust_meta", "xdp")
-        meta = p.meta + signed64(delta)
+        meta = p.meta + signed32(delta)
         length = p.data - meta
         if meta < XDP_FRAME_SIZE or meta > p.data or length % 4 or length > XDP_META_MAX:
             return neg(_errno.EINVAL)
@@ -91,7 +91,7 @@ def helpers(host: Host) -> dict[str, Helper]:
     def adjust_tail(vm: Machine, ctx: int, delta: int, r3: int, r4: int, r5: int) -> int:
         p = state("bpf_xdp_adjust_tail", "xdp")
         assert p.region is not None
-        end = p.end + signed64(delta)
+        end = p.end + signed32(delta)
         if end > p.limit or end < p.data + ETH_HLEN:
             return neg(_errno.EINVAL)
         if end > p.end:

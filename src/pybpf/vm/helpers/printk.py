@@ -32,7 +32,7 @@ def format_printk(fmt: bytes, args: Sequence[int], read_string: Callable[[int], 
         out.append(fmt[pos:at].decode(errors="replace"))
         match = _SPEC.match(fmt, at)
         if match is None:
-            raise FormatError(f"unsupported conversion at {fmt[at:at + 4]!r}")
+            raise FormatError(f"unsupported conversion at {fmt[at : at + 4]!r}")
         flags, width, precision, length, conv, extra = (
             (g.decode() if g is not None else "") for g in match.groups()
         )

@@ -8,12 +8,14 @@ optional (``pip install 'pybpf[jit]'``); without it everything here raises
 :class:`~pybpf.errors.NotSupported` and :func:`available` says False.
 
 Modules: :mod:`.layout` (the words native code and Python share), :mod:`.irgen` (program to
-LLVM IR text), :mod:`.engine` (IR to machine code), :mod:`.program` (runs, helpers, faults).
+LLVM IR text), :mod:`.engine` (IR to machine code), :mod:`.program` (runs, helpers, faults),
+:mod:`.select` (``engine="auto" | "interpreter" | "jit"`` for :mod:`pybpf.vm` to delegate to).
 """
 
 from __future__ import annotations
 
 from .engine import INSTALL_HINT, available
 from .program import Program, prepare, run
+from .select import ENGINES, Engine
 
-__all__ = ["INSTALL_HINT", "Program", "available", "prepare", "run"]
+__all__ = ["ENGINES", "INSTALL_HINT", "Engine", "Program", "available", "prepare", "run"]

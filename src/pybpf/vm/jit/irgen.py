@@ -18,10 +18,10 @@ Python without unwinding tricks.
 from __future__ import annotations
 
 from ...isa.instruction import Instruction
-from ...isa.opcodes import LDDW, AluOp, AtomicOp, InsnClass, JmpOp, Mode, Size
+from ...isa.opcodes import LDDW, AluOp, AtomicOp, InsnClass, JmpOp, Mode, PseudoSrc, Size
 from ..cfg import Block, ControlFlow, Function
 from ..errors import ProgramRejected
-from ..memory import MAX_CALL_DEPTH, STACK_FRAME_SIZE
+from ..memory import CALLBACK_BASE, MAX_CALL_DEPTH, STACK_FRAME_SIZE
 from .layout import (
     ENV_CALLBACK,
     ENV_COUNT,
@@ -129,6 +129,18 @@ good:
   %p = getelementptr i8, ptr %base, i64 %off
   ret ptr %p
 bad:
+  call void @fault(ptr %env, i64 %addr, i64 %size, i64 %write, i64 %slot)
+  ret ptr null
+}}
+
+; The same check kept out of line: the fallback of accesses that usually hit the frame.
+define internal ptr @mem_slow(ptr %env, i64 %addr, i64 %size, i64 %write, i64 %slot) noinline {{
+  %p = call ptr @mem(ptr %env, i64 %addr, i64 %size, i64 %write, i64 %slot)
+  ret ptr %p
+}}
+
+; Record a refused access.
+define internal void @fault(ptr %env, i64 %addr, i64 %size, i64 %write, i64 %slot) noinline cold {{
   %s0 = getelementptr i64, ptr %env, i64 {ENV_STATUS}
   store i64 {int(Status.MEMORY_FAULT)}, ptr %s0
   %s1 = getelementptr i64, ptr %s0, i64 1
@@ -139,7 +151,7 @@ bad:
   store i64 %size, ptr %s3
   %s4 = getelementptr i64, ptr %s0, i64 4
   store i64 %write, ptr %s4
-  ret ptr null
+  ret void
 }}
 
 ; Record a stop (budget, call depth) at an instruction slot.
@@ -155,6 +167,30 @@ define internal void @stop(ptr %env, i64 %status, i64 %slot, i64 %count) noinlin
 """
 
 
+def _frame_pointers(fn: Function) -> frozenset[int]:
+    """Registers that may hold pointers into the function's own stack frame.
+
+    Flow-insensitive and deliberately rough (r10 and whatever is copied from it, directly or
+    through other such registers): it only decides which check an access tries first, never
+    whether it is checked, so a wrong guess costs a compare, not correctness.
+    """
+    found = {10}
+    copies = [
+        (insn.dst, insn.src)
+        for block in fn.blocks.values()
+        for _, insn in block.insns
+        if insn.cls == InsnClass.ALU64 and insn.alu_op == AluOp.MOV and insn.opcode & 0x08 and not insn.off
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for dst, src in copies:
+            if src in found and dst not in found:
+                found.add(dst)
+                changed = True
+    return frozenset(found)
+
+
 class _Function:
     """IR text of one BPF function under construction."""
 
@@ -162,6 +198,7 @@ class _Function:
         self.fn = fn
         self.budget = budget
         self.lines: list[str] = []
+        self.frame_pointers = _frame_pointers(fn)
         self._tmp = 0
         self._label = 0
 
@@ -233,6 +270,7 @@ class _Function:
         frame0 = self.env_load(ENV_FRAME0)
         row = self.op(f"add i64 {frame0}, %depth")
         high = self.op(f"shl i64 {row}, 32")
+        self.emit(f"%fblo = or i64 {high}, 0")
         self.put(10, self.op(f"add i64 {high}, {STACK_FRAME_SIZE}"))
         table = self.op(f"load ptr, ptr {self.env(ENV_TABLE)}")
         index = self.op(f"mul i64 {row}, {ROW_WORDS}")
@@ -329,7 +367,7 @@ class _Function:
         elif cls == InsnClass.STX:
             self.stx(slot, insn)
         elif cls == InsnClass.LD:
-            self.ld(insn)
+            self.ld(slot, insn)
         elif insn.is_call or insn.is_callx:
             self.call(slot, insn)
         else:  # pragma: no cover - analyse() only leaves these kinds inside blocks
@@ -412,9 +450,33 @@ class _Function:
         addr = self.get(base)
         if off:
             addr = self.op(f"add i64 {addr}, {off}")
-        ptr = self.op(f"call ptr @mem(ptr %env, i64 {addr}, i64 {size}, i64 {int(write)}, i64 {slot})")
-        self.branch_ok(self.op(f"icmp eq ptr {ptr}, null"))
-        return ptr
+        if base not in self.frame_pointers:
+            ptr = self.op(f"call ptr @mem(ptr %env, i64 {addr}, i64 {size}, i64 {int(write)}, i64 {slot})")
+            self.branch_ok(self.op(f"icmp eq ptr {ptr}, null"))
+            return ptr
+        # Likely a pointer into the current frame: try that with one compare (the frame is
+        # active, writable and strictly aligned), and only then the region table.
+        delta = self.op(f"sub i64 {addr}, %fblo")
+        ok = self.op(f"icmp ule i64 {delta}, {STACK_FRAME_SIZE - size}")
+        if size > 1:
+            low = self.op(f"and i64 {delta}, {size - 1}")
+            ok = self.op(f"and i1 {ok}, {self.op(f'icmp eq i64 {low}, 0')}")
+        fast, slow, join = self.label(), self.label(), self.label()
+        self.emit(f"br i1 {ok}, label %{fast}, label %{slow}")
+        self.start(fast)
+        quick = self.op(f"getelementptr i8, ptr %fb, i64 {delta}")
+        self.emit(f"br label %{join}")
+        self.start(slow)
+        checked = self.op(
+            f"call ptr @mem_slow(ptr %env, i64 {addr}, i64 {size}, i64 {int(write)}, i64 {slot})"
+        )
+        failed = self.op(f"icmp eq ptr {checked}, null")
+        resume = self.label()
+        self.emit(f"br i1 {failed}, label %fail, label %{resume}")
+        self.start(resume)
+        self.emit(f"br label %{join}")
+        self.start(join)
+        return self.op(f"phi ptr [ {quick}, %{fast} ], [ {checked}, %{resume} ]")
 
     def load(self, ptr: str, size: int, signed: bool = False) -> str:
         value = self.op(f"load i{8 * size}, ptr {ptr}, align 1")
@@ -482,9 +544,12 @@ class _Function:
         self.branch_ok(self.op(f"icmp eq ptr {ptr}, null"))
         return ptr
 
-    def ld(self, insn: Instruction) -> None:
+    def ld(self, slot: int, insn: Instruction) -> None:
         if insn.opcode == LDDW:
-            self.put(insn.dst, const(insn.imm, 64))
+            if insn.src == PseudoSrc.FUNC:  # a callback: the interpreter's opaque handle
+                self.put(insn.dst, const(CALLBACK_BASE + slot + 1 + insn.imm_lo, 64))
+            else:
+                self.put(insn.dst, const(insn.imm, 64))
             return
         size = _SIZES[Size(insn.opcode & 0x18)]
         self.save_count()
@@ -578,18 +643,44 @@ out:
 """
 
 
+def callbacks(flow: ControlFlow) -> list[int]:
+    """Entry slots of the functions a program takes the address of (``lddw rX, func``)."""
+    found = {
+        slot + 1 + insn.imm_lo
+        for slot, insn in flow.slots
+        if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC
+    }
+    return sorted(found & set(flow.functions) - {0})
+
+
+def callback_symbol(entry: int) -> str:
+    """Native name of the function at ``entry``, for those Python must call (callbacks)."""
+    return ENTRY if entry == 0 else f"pybpf_f{entry}"
+
+
 def generate(flow: ControlFlow, *, budget: int) -> str:
-    """The whole program as one LLVM module: the entry, its subprograms and the repeat loop."""
+    """The whole program as one LLVM module: the entry, its subprograms and the repeat loop.
+
+    Functions used as callbacks keep external linkage so Python can find their addresses.
+    """
     parts = [_PRELUDE]
+    exported = set(callbacks(flow))
     for entry in sorted(flow.functions):
-        name, linkage = (ENTRY, "") if entry == 0 else (f"f{entry}", "internal ")
+        if entry == 0:
+            name, linkage = ENTRY, ""
+        elif entry in exported:
+            name, linkage = callback_symbol(entry), ""
+        else:
+            name, linkage = f"f{entry}", "internal "
         lines = _Function(flow.functions[entry], budget).generate(name, linkage)
         parts.append("\n".join(lines))
     parts.append(_repeat_loop())
     parts.append('!0 = !{!"branch_weights", i32 1, i32 1000000}\n')
     text = "\n".join(parts)
-    # Calls to the entry function from subprograms (recursion) use its native name.
-    return text.replace("call i64 @f0(", f"call i64 @{ENTRY}(")
+    # Calls to exported functions (the entry, callbacks) use their native names.
+    for entry in exported | {0}:
+        text = text.replace(f"call i64 @f{entry}(", f"call i64 @{callback_symbol(entry)}(")
+    return text
 
 
-__all__ = ["ENTRY", "REPEAT", "const", "generate"]
+__all__ = ["ENTRY", "REPEAT", "callback_symbol", "callbacks", "const", "generate"]

@@ -19,17 +19,20 @@ from typing import Any
 
 from ...errors import Error, NotSupported
 from ...isa.instruction import Instruction
-from ...isa.opcodes import LDDW, PseudoSrc
 from ..cfg import analyse, normalise
 from ..errors import ExitProgram, ProgramRejected, VMFault
 from ..interpreter import DEFAULT_BUDGET, MAY_GOTO_BUDGET, Helper, Machine, RunResult
 from ..memory import MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind
 from . import layout as L
 from .engine import Compiled, compile_ir
-from .irgen import ENTRY, REPEAT, generate
+from .irgen import ENTRY, REPEAT, callback_symbol, callbacks, generate
 
 #: Region kinds a run creates for itself (and removes from a shared address space after it).
 _PER_RUN = frozenset({RegionKind.STACK, RegionKind.MEMORY, RegionKind.CTX, RegionKind.PACKET})
+
+#: Programs of at least this many slots compile at LLVM -O1 by default: -O2 costs about
+#: twice the compile time on them for little gain on straight-line code.
+LARGE_PROGRAM = 4096
 
 _U64 = ctypes.c_uint64
 _I64 = ctypes.c_int64
@@ -37,6 +40,13 @@ _I64 = ctypes.c_int64
 _CALLBACK = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _I64, _I64, _U64, _U64, _U64, _U64, _U64, _I64, _I64)
 _ENTRY = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _U64, _U64, _U64, _U64, _U64, _I64)
 _REPEAT = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _U64, _U64, _U64)
+
+
+class _NativeStop(BaseException):
+    """A callback's native code stopped the run; unwinds the helper that called it.
+
+    A BaseException so that a helper's own ``except Exception`` cannot swallow it.
+    """
 
 
 @dataclass(eq=False)
@@ -47,6 +57,7 @@ class _Run:
     frames: list[Region]
     env: ctypes.Array[ctypes.c_uint64]
     table: ctypes.Array[ctypes.c_uint64] | None = None
+    legacy: Region | None = None  #: the region LD_ABS/LD_IND read
     pins: dict[int, Any] = field(default_factory=dict)  #: id(region) -> ctypes view holding its buffer
     error: BaseException | None = None
 
@@ -89,6 +100,20 @@ class _Run:
             )
         for key in [key for key in self.pins if key not in live]:
             del self.pins[key]
+        if self.legacy is not None:
+            view = self.pins.get(id(self.legacy))
+            self.env[L.ENV_PACKET] = ctypes.addressof(view) if view is not None else 0
+            self.env[L.ENV_PACKET_LEN] = len(self.legacy.buf)
+
+    def unpin_data(self) -> None:
+        """Release every pin but the stack frames', so a helper may resize buffers (a packet).
+
+        Native code holds no pointer into them across a helper call: it finds every address
+        through the table again, and :meth:`publish` rewrites the table after the helper.
+        """
+        frames = {id(frame) for frame in self.frames}
+        for key in [key for key in self.pins if key not in frames]:
+            del self.pins[key]
 
     def sync_frames(self) -> None:
         """Copy the native frame bounds back to the Python regions (for helpers and faults)."""
@@ -106,7 +131,8 @@ class Program:
 
     The constructor and :meth:`run` take the interpreter's arguments and return its
     :class:`~pybpf.vm.RunResult`.  Differences: ``trace=True`` is refused (tracing needs the
-    interpreter), and the budget is checked at the start of every basic block, so a run that
+    interpreter), ``opt_level`` picks LLVM's optimisation level (default: 2, or 1 for programs
+    of :data:`LARGE_PROGRAM` slots or more), and the budget is checked at the start of every basic block, so a run that
     would exceed it always stops (the interpreter checks only at loop heads and may finish a
     last straight stretch past it).  Instruction counts of completed runs are identical.
     """
@@ -119,7 +145,7 @@ class Program:
         budget: int = DEFAULT_BUDGET,
         strict_alignment: bool = False,
         trace: bool = False,
-        opt_level: int = 2,
+        opt_level: int | None = None,
     ) -> None:
         if trace:
             raise NotSupported("the JIT cannot trace instructions; use the interpreter for trace=True")
@@ -132,18 +158,21 @@ class Program:
         self.strict_alignment = strict_alignment
         self.slots = normalise(program)
         self.flow = analyse(self.slots, self.helpers)
-        for slot, insn in self.slots:
-            if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC:
-                raise NotSupported(
-                    f"instruction {slot}: callback addresses (lddw FUNC) are not supported by the JIT yet"
-                )
+        if opt_level is None:
+            opt_level = 2 if self.slots[-1][0] < LARGE_PROGRAM else 1
         started = time.perf_counter()
         self.llvm_ir = generate(self.flow, budget=budget)
-        self._compiled: Compiled = compile_ir(self.llvm_ir, [ENTRY, REPEAT], opt_level=opt_level)
+        entries = callbacks(self.flow)
+        symbols = [ENTRY, REPEAT, *(callback_symbol(entry) for entry in entries)]
+        self._compiled: Compiled = compile_ir(self.llvm_ir, symbols, opt_level=opt_level)
         #: Seconds spent generating and compiling native code.
         self.compile_seconds = time.perf_counter() - started
         self._entry = _ENTRY(self._compiled.addresses[ENTRY])
         self._repeat = _REPEAT(self._compiled.addresses[REPEAT])
+        #: entry slot -> native function, for helpers that call back into the program
+        self._functions = {0: self._entry} | {
+            entry: _ENTRY(self._compiled.addresses[callback_symbol(entry)]) for entry in entries
+        }
         self._runs: dict[int, _Run] = {}
         self._callback = _CALLBACK(self._on_helper)
         self._callback_address = ctypes.cast(self._callback, ctypes.c_void_p).value or 0
@@ -242,17 +271,14 @@ class Program:
             raise NotSupported("the JIT needs the stack frames in consecutive address windows")
 
         env = (_U64 * L.ENV_WORDS)()
-        run = _Run(machine, frames, env)
-        legacy = pkt if pkt is not None else mem
+        run = _Run(machine, frames, env, legacy=pkt if pkt is not None else mem)
         key = ctypes.addressof(env)
         self._runs[key] = run
+        self._bind_callbacks(run, key)
         try:
             run.publish()
-            legacy_view = run.pins.get(id(legacy))
             env[L.ENV_COUNT] = 0
             env[L.ENV_MAY_GOTO] = MAY_GOTO_BUDGET
-            env[L.ENV_PACKET] = ctypes.addressof(legacy_view) if legacy_view is not None else 0
-            env[L.ENV_PACKET_LEN] = len(legacy.buf)
             env[L.ENV_CALLBACK] = self._callback_address
             env[L.ENV_FRAME0] = frames[0].base >> 32
             r1 = (ctx_region or mem).base
@@ -275,6 +301,41 @@ class Program:
             bytes(pkt.buf) if pkt is not None else None,
         )
         return result, elapsed
+
+    def _bind_callbacks(self, run: _Run, key: int) -> None:
+        """Give the machine what :meth:`Machine.call` needs: native functions and frames.
+
+        A callback that stops (fault, budget, exit) leaves its status in the environment;
+        :class:`_NativeStop` carries that out of the helper, and the native caller returns.
+        """
+        env, frames, machine = run.env, run.frames, run.machine
+
+        def bind(native: Callable[..., int]) -> Callable[..., int]:
+            def call(r1: int, r2: int, r3: int, r4: int, r5: int, top: int, depth: int) -> int:
+                r0 = native(key, r1, r2, r3, r4, r5, depth)
+                if env[L.ENV_STATUS]:
+                    raise _NativeStop
+                return int(r0)
+
+            return call
+
+        def frame_hi(depth: int, value: int) -> None:
+            frames[depth].hi = value
+            table = run.table
+            if table is not None:
+                table[(frames[depth].base >> 32) * L.ROW_WORDS + L.ROW_HI] = value
+
+        def enter(depth: int) -> int:
+            if depth >= MAX_CALL_DEPTH:
+                raise VMFault(f"call depth exceeds {MAX_CALL_DEPTH} frames")
+            frame_hi(depth, STACK_FRAME_SIZE)
+            return frames[depth].end
+
+        def leave(depth: int) -> None:
+            frame_hi(depth, 0)
+
+        machine.functions = {entry: bind(native) for entry, native in self._functions.items()}
+        machine._enter, machine._leave = enter, leave
 
     def _outcome(self, run: _Run, r0: int) -> int:
         """r0 of a finished run, or the interpreter's exception for how it stopped."""
@@ -330,6 +391,7 @@ class Program:
         env = run.env
         try:
             run.sync_frames()
+            run.unpin_data()
             machine = run.machine
             machine.state[0] = int(env[L.ENV_COUNT])
             if callx:
@@ -342,6 +404,8 @@ class Program:
             r0: int = helper(machine, r1, r2, r3, r4, r5) & MASK64
             run.publish()
             return r0
+        except _NativeStop:  # a callback stopped; its status is already in the environment
+            pass
         except ExitProgram as stop:
             env[L.ENV_EXIT_R0] = stop.r0 & MASK64
             env[L.ENV_STATUS] = L.Status.EXIT

@@ -22,7 +22,9 @@ from .events import PerfBufferReader, PerfEventArrayStorage, RingBuffer, RingBuf
 class Map(MutableMapping[Any, Any]):
     """A userspace map; ``storage`` holds the bytes programs see."""
 
-    def __init__(self, storage: Storage, *, btf: BTF | None = None, key_type_id: int = 0, value_type_id: int = 0) -> None:
+    def __init__(
+        self, storage: Storage, *, btf: BTF | None = None, key_type_id: int = 0, value_type_id: int = 0
+    ) -> None:
         self.storage = storage
         self.fd = None
         self.name = storage.name
@@ -120,7 +122,9 @@ class Map(MutableMapping[Any, Any]):
             key, value = args[0], args[1]
             flags = args[2] if len(args) > 2 else kwargs.pop("flags", ANY)
             self._writable()
-            self._call("map_update", self.storage.update, self.encode_key(key), self.encode_value(value), int(flags))
+            self._call(
+                "map_update", self.storage.update, self.encode_key(key), self.encode_value(value), int(flags)
+            )
             return
         super().update(*args, **kwargs)
 

@@ -1,0 +1,102 @@
+"""``btf list|show``: BTF objects loaded in the kernel, and which programs and maps use them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pybpf.kernel import (
+    FD,
+    BTFInfo,
+    KernelError,
+    ObjectKind,
+    btf_info,
+    get_fd_by_id,
+    ids,
+    map_info,
+    prog_info,
+)
+
+from .procfs import Owner, owners
+
+
+@dataclass
+class BTFRecord:
+    """One BTF object, with the programs and maps that refer to it."""
+
+    info: BTFInfo
+    prog_ids: list[int] = field(default_factory=list)
+    map_ids: list[int] = field(default_factory=list)
+    pids: list[Owner] = field(default_factory=list)
+
+    def json(self) -> dict[str, Any]:
+        i = self.info
+        out: dict[str, Any] = {
+            "id": i.id,
+            "size": i.size,
+            "prog_ids": list(self.prog_ids),
+            "map_ids": list(self.map_ids),
+            "kernel": i.kernel_btf,
+        }
+        if i.name:
+            out["name"] = i.name
+        if self.pids:
+            out["pids"] = [p.json() for p in self.pids]
+        return out
+
+    def plain(self) -> str:
+        i = self.info
+        line = f"{i.id}: name {i.name or '<anon>'}  size {i.size}B"
+        if self.prog_ids:
+            line += "  prog_ids " + ",".join(map(str, self.prog_ids))
+        if self.map_ids:
+            line += "  map_ids " + ",".join(map(str, self.map_ids))
+        if self.pids:
+            line += "\n\tpids " + ", ".join(p.plain() for p in self.pids)
+        return line
+
+
+def all_fds() -> Iterator[FD]:
+    for ident in ids(ObjectKind.BTF):
+        try:
+            yield get_fd_by_id(ObjectKind.BTF, ident)
+        except KernelError:
+            continue
+
+
+def _users() -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """BTF id -> ids of the programs, and of the maps, that carry it."""
+    progs: dict[int, list[int]] = defaultdict(list)
+    maps: dict[int, list[int]] = defaultdict(list)
+    for kind, table in ((ObjectKind.PROG, progs), (ObjectKind.MAP, maps)):
+        for ident in ids(kind):
+            try:
+                with get_fd_by_id(kind, ident) as fd:
+                    btf_id = prog_info(fd).btf_id if kind is ObjectKind.PROG else map_info(fd).btf_id
+            except KernelError:
+                continue
+            if btf_id:
+                table[btf_id].append(ident)
+    return progs, maps
+
+
+def gather(fds: Iterable[FD], *, with_pids: bool = True) -> list[BTFRecord]:
+    records: list[BTFRecord] = []
+    for fd in fds:
+        with fd:
+            try:
+                records.append(BTFRecord(btf_info(fd)))
+            except KernelError:
+                continue
+    progs, maps = _users()
+    holders = owners(ObjectKind.BTF) if with_pids else {}
+    for rec in records:
+        rec.prog_ids = progs.get(rec.info.id, [])
+        rec.map_ids = maps.get(rec.info.id, [])
+        rec.pids = holders.get(rec.info.id, [])
+    return records
+
+
+__all__ = ["BTFRecord", "all_fds", "gather"]

@@ -1,0 +1,60 @@
+"""Shared by the VM runtime tests: compiled test objects and sample packets."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import struct
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from pybpf.spec import ObjectSpec
+
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
+_BUILD = Path(tempfile.mkdtemp(prefix="pybpf-vm-runtime-"))
+
+
+@functools.cache
+def _compiled(source: Path) -> Path:
+    from pybpf.cc import build
+
+    return build(source, _BUILD / (source.name.removesuffix(".c") + ".o"))
+
+
+def compiled_spec(source: Path) -> ObjectSpec:
+    """A fresh spec of ``source`` (compiled once per session); skips without a compiler."""
+    if importlib.util.find_spec("ziglang") is None:
+        pytest.skip("the ziglang wheel (clang) is not installed")
+    return ObjectSpec.from_file(_compiled(source))
+
+
+def runtime_spec() -> ObjectSpec:
+    return compiled_spec(DATA / "vm_runtime.bpf.c")
+
+
+def example_spec(name: str) -> ObjectSpec:
+    return compiled_spec(EXAMPLES / f"{name}.bpf.c")
+
+
+def ipv4_checksum(header: bytes) -> int:
+    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def udp_packet(payload: bytes = b"", *, ttl: int = 64, proto: int = 17, ethertype: int = 0x0800) -> bytes:
+    """Ethernet + IPv4 (valid checksum) + an 8-byte L4 header + ``payload``."""
+    total = 20 + 8 + len(payload)
+    header = bytearray(
+        struct.pack(
+            "!BBHHHBBH4s4s", 0x45, 0, total, 1, 0, ttl, proto, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+        )
+    )
+    struct.pack_into("!H", header, 10, ipv4_checksum(bytes(header)))
+    l4 = struct.pack("!HHHH", 1234, 53, 8 + len(payload), 0)
+    eth = bytes([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]) + ethertype.to_bytes(2, "big")
+    return eth + bytes(header) + l4 + payload
