@@ -30,6 +30,11 @@ _LAZY = {
     "ProgramSpec": ("pybpf.spec", "ProgramSpec"),
     "MapSpec": ("pybpf.spec", "MapSpec"),
     "build": ("pybpf.cc", "build"),
+    "load": ("pybpf.runtime", "load"),
+    "Object": ("pybpf.runtime", "Object"),
+    "Program": ("pybpf.runtime", "Program"),
+    "Map": ("pybpf.runtime", "Map"),
+    "LoadError": ("pybpf.runtime", "LoadError"),
     "KernelError": ("pybpf.kernel.errors", "KernelError"),
     "KeyNotFound": ("pybpf.kernel.errors", "KeyNotFound"),
     "KeyExists": ("pybpf.kernel.errors", "KeyExists"),
@@ -55,6 +60,7 @@ if TYPE_CHECKING:
         PermissionDenied,
         VerifierError,
     )
+    from .runtime import LoadError, Map, Object, Program, load
     from .spec import MapSpec, ObjectSpec, ProgramSpec
     from .vm import VMFault
 
@@ -84,16 +90,21 @@ __all__ = [
     "KernelError",
     "KeyExists",
     "KeyNotFound",
+    "LoadError",
+    "Map",
     "MapFull",
     "MapSpec",
     "NotSupported",
     "NotSupportedByKernel",
+    "Object",
     "ObjectSpec",
     "ParseError",
     "PermissionDenied",
+    "Program",
     "ProgramSpec",
     "ToolNotFound",
     "VMFault",
     "VerifierError",
     "build",
+    "load",
 ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import struct
+from typing import Any
 
 import pytest
 from runtime_support import example_spec, ipv4_checksum, runtime_spec, udp_packet
@@ -177,16 +180,16 @@ def test_example_execsnoop_reports_the_filename_from_user_memory() -> None:
 X86_PT_REGS_SI, X86_PT_REGS_DI, X86_PT_REGS_SIZE = 104, 112, 168
 
 
-@pytest.mark.skipif(__import__("platform").machine() != "x86_64", reason="pt_regs layout of x86_64")
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="pt_regs layout of x86_64")
 @pytest.mark.parametrize("target", ["own", "vmlinux"])
 def test_example_uprobe_reads_arguments_through_core_relocated_pt_regs(target: str) -> None:
     from pybpf.btf import BTF
 
-    options = {}
+    options: dict[str, Any] = {}
     if target == "vmlinux":
-        from testlib import VMLINUX, require_kernel_feature
+        from vm_builders import require_kernel_feature
 
-        require_kernel_feature(VMLINUX.is_file(), "no kernel BTF")
+        require_kernel_feature(os.path.isfile("/sys/kernel/btf/vmlinux"), "no kernel BTF")
         options["btf"] = BTF.vmlinux()
     obj = load(example_spec("uprobe"), **options)
     regs = bytearray(X86_PT_REGS_SIZE)

@@ -26,7 +26,7 @@ import re
 import struct
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import BTFError
@@ -283,6 +283,20 @@ class _Dumper:
             self.str_cache[offset] = s
         return s
 
+    def _string_at(self, offset: int) -> str:
+        """A string read without caching it: enumerator names are nearly all unique."""
+        text = self.text
+        if text is None or offset >= len(text):
+            return self.str_at(offset)
+        return text[offset : text.find("\0", offset)]
+
+    def _strings_at(self, offsets: Sequence[int]) -> list[str]:
+        text = self.text
+        if text is None or (offsets and max(offsets) >= len(text)):
+            return [self.str_at(o) for o in offsets]  # decodes, or names the bad offset
+        find = text.find
+        return [text[o : find("\0", o)] for o in offsets]
+
     def _decode_at(self, offset: int) -> str:
         strings = self.t.strings
         if offset >= len(strings):
@@ -384,8 +398,9 @@ class _Dumper:
 
     def align_of(self, tid: int, depth: int = 0) -> int:
         """Alignment by the BPF target's rules; 1 for structs whose BTF layout shows packing."""
-        if tid < self.t.n and self.align_cache[tid]:
-            return self.align_cache[tid]
+        acache = self.align_cache
+        if tid < len(acache) and acache[tid]:
+            return acache[tid]
         if depth > _MAX_CHAIN:
             raise BTFError(f"type id {tid}: type chain too deep or cyclic", section=".BTF")
         if tid == 0:
@@ -407,8 +422,9 @@ class _Dumper:
             kflag = info >> 31
             a = 1
             end = o + 3 + 3 * (info & 0xFFFF)
+            n = len(acache)
             for mtype, m_off in zip(w[o + 4 : end : 3], w[o + 5 : end : 3], strict=True):
-                ma = self.align_of(mtype, depth + 1)
+                ma = (mtype < n and acache[mtype]) or self.align_of(mtype, depth + 1)
                 if kflag:
                     if m_off >> 24 == 0 and (m_off & 0xFFFFFF) % (8 * ma):
                         break
@@ -418,14 +434,14 @@ class _Dumper:
                     a = ma
             else:
                 if w[o + 2] % a == 0:
-                    self.align_cache[tid] = a
+                    acache[tid] = a
                     return a
             # Members where their alignment forbids, or a size that is no multiple of it: packed.
             self.packed[tid] = 1
             a = 1
         else:
             a = 1
-        self.align_cache[tid] = a
+        acache[tid] = a
         return a
 
     # ------------------------------------------------------------------ names
@@ -672,13 +688,13 @@ class _Dumper:
         pfx = "\n" + _pfx(lvl + 1)
         idents = self.ident_names
         values: list[int] = []
+        names = self._strings_at
         if self.kinds[tid] == _ENUM:
-            for j in range(o + 3, o + 3 + 2 * vlen, 2):
-                v = w[j + 1]
-                if signed and v >= 1 << 31:
-                    v -= 1 << 32
-                values.append(v)
-                vname = self.str_at(w[j])
+            end = o + 3 + 2 * vlen
+            values = list(w[o + 4 : end : 2])
+            if signed:
+                values = [v - (1 << 32) if v >= 1 << 31 else v for v in values]
+            for vname, v in zip(names(w[o + 3 : end : 2]), values, strict=True):
                 count = idents.get(vname, 0) + 1
                 idents[vname] = count
                 if count > 1:
@@ -690,7 +706,7 @@ class _Dumper:
                 if signed and v >= 1 << 63:
                     v -= 1 << 64
                 values.append(v)
-                vname = self.str_at(w[j])
+                vname = self._string_at(w[j])
                 count = idents.get(vname, 0) + 1
                 idents[vname] = count
                 if count > 1:

@@ -465,6 +465,7 @@ class _Builder:
             if not name:
                 name = f"(anon{anon})"
                 anon += 1
+            _check_unique(t, codec, name)
             codec.fields.append(_Field(name, member_codec, bit_offset, bits))
         codec._finish()
         return codec
@@ -481,9 +482,17 @@ class _Builder:
         for v in t.vars:
             var = self.btf[v.type_id]
             member_codec = self.codec(v.type_id, depth + 1)
-            codec.fields.append(_Field(var.name or f"(anon{v.offset})", member_codec, 8 * v.offset, 0))
+            name = var.name or f"(anon{v.offset})"
+            _check_unique(t, codec, name)
+            codec.fields.append(_Field(name, member_codec, 8 * v.offset, 0))
         codec._finish()
         return codec
+
+
+def _check_unique(t: Struct | Union | Datasec, codec: StructCodec, name: str) -> None:
+    """Values are kept by member name, so two members of one name (only in broken BTF) cannot round-trip."""
+    if any(f.name == name for f in codec.fields):
+        raise CodecError(f"type id {t.id}: two members named {name!r}")
 
 
 _BUILDERS: weakref.WeakKeyDictionary[BTF, _Builder] = weakref.WeakKeyDictionary()

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pybpf.enums import AttachType
-from pybpf.kernel import KernelError, prog_get_fd_by_id, prog_info, prog_query
+from pybpf.kernel import KernelError, prog_get_fd_by_id, prog_info
 
 from .errors import InspectError
 from .names import attach_type_name
+from .query import prog_query
 
 #: The attach types whose target is a cgroup, in bpftool's order (the enum's).
 CGROUP_ATTACH_TYPES = tuple(

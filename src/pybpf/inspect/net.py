@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pybpf.enums import AttachType
-from pybpf.kernel import KernelError, prog_get_fd_by_id, prog_info, prog_query
+from pybpf.kernel import KernelError, prog_get_fd_by_id, prog_info
 
 from .errors import InspectError
+from .query import prog_query
 from .rtnetlink import RtNetlink, interfaces, tc_filters
 
 

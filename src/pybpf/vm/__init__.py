@@ -4,6 +4,11 @@
 Programs are translated to Python source (see :mod:`pybpf.vm.codegen`), memory lives in checked
 regions behind opaque addresses (:mod:`pybpf.vm.memory`), and every refusal or fault is a
 :class:`pybpf.vm.VMError`.
+
+``load(spec, **options)`` (:mod:`pybpf.vm.runtime`) is the second runtime: a whole
+:class:`~pybpf.spec.ObjectSpec` with userspace maps (:mod:`pybpf.vm.maps`) and helpers
+(:mod:`pybpf.vm.helpers`), returning an ``Object`` with the kernel runtime's API.  It is
+imported on first use so that ``import pybpf.vm`` stays light.
 """
 
 from __future__ import annotations
@@ -11,6 +16,15 @@ from __future__ import annotations
 from .errors import ExitProgram, ProgramRejected, VMError, VMFault
 from .interpreter import DEFAULT_BUDGET, Helper, Machine, Program, RunResult, Tracer, prepare, run
 from .memory import AddressSpace, Region, RegionKind
+
+
+def __getattr__(name: str) -> object:
+    if name == "load":
+        from .runtime import load
+
+        return load
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -26,6 +40,7 @@ __all__ = [
     "Tracer",
     "VMError",
     "VMFault",
+    "load",
     "prepare",
     "run",
 ]

@@ -41,6 +41,12 @@ def _ignore(slot: int, registers: tuple[int, ...]) -> None:
 
 
 _serial = itertools.count()
+#: Unchecked little-endian accessors generated code uses on its fast paths.
+_CODECS: dict[str, Any] = {}
+for _size, _code in ((1, "b"), (2, "h"), (4, "i"), (8, "q")):
+    _CODECS[f"U{_size}"] = struct.Struct("<" + _code.upper()).unpack_from
+    _CODECS[f"US{_size}"] = struct.Struct("<" + _code).unpack_from
+    _CODECS[f"P{_size}"] = struct.Struct("<" + _code.upper()).pack_into
 #: Region kinds a run creates for itself (and removes from a shared address space after it).
 _PER_RUN = frozenset({RegionKind.STACK, RegionKind.MEMORY, RegionKind.CTX, RegionKind.PACKET})
 
@@ -125,6 +131,7 @@ class Program:
             if collecting:
                 gc.enable()
         self._factory: Callable[[dict[str, Any]], Callable[..., int]] = namespace["_factory"]
+        self._used_helpers = [i for i in self.helpers if helper_env_name(i) in self.code.names]
 
     @property
     def instructions(self) -> list[Instruction]:
@@ -303,17 +310,19 @@ class Program:
             "bswap32": ops.bswap32,
             "bswap64": ops.bswap64,
         }
-        for size, code in ((1, "b"), (2, "h"), (4, "i"), (8, "q")):
-            env[f"U{size}"] = struct.Struct("<" + code.upper()).unpack_from
-            env[f"US{size}"] = struct.Struct("<" + code).unpack_from
-            env[f"P{size}"] = struct.Struct("<" + code.upper()).pack_into
+        env.update(_CODECS)
+        names = self.code.names
         for size in (1, 2, 4, 8):
-            env[f"L{size}"] = space.loader(size)
-            env[f"LS{size}"] = space.loader(size, signed=True)
-            env[f"S{size}"] = space.storer(size)
-        for helper_id, helper in helpers.items():
-            env[helper_env_name(helper_id)] = helper
-        return {name: env[name] for name in self.code.names}
+            # Only the accessors the code uses: a shared address space caches them anyway.
+            if f"L{size}" in names:
+                env[f"L{size}"] = space.loader(size)
+            if f"LS{size}" in names:
+                env[f"LS{size}"] = space.loader(size, signed=True)
+            if f"S{size}" in names:
+                env[f"S{size}"] = space.storer(size)
+        for helper_id in self._used_helpers:
+            env[helper_env_name(helper_id)] = helpers[helper_id]
+        return {name: env[name] for name in names}
 
     # -- fault location --------------------------------------------------------------------
 

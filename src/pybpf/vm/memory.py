@@ -13,6 +13,7 @@ Slot 0 is never used, so NULL and small integers never resolve to memory.
 from __future__ import annotations
 
 import enum
+import heapq
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class AddressSpace:
         self._regions: dict[int, Region] = {}
         self._next_slot = 1
         self._free: list[int] = []
+        self._accessors: dict[tuple[str, int, bool], Callable[..., object]] = {}
         self.strict_alignment = strict_alignment
 
     # -- building -------------------------------------------------------------------------
@@ -124,8 +126,7 @@ class AddressSpace:
         if strict_alignment is None:
             strict_alignment = self.strict_alignment or kind is RegionKind.STACK
         if self._free:
-            slot = min(self._free)
-            self._free.remove(slot)
+            slot = heapq.heappop(self._free)
         else:
             slot = self._next_slot
             self._next_slot += 1
@@ -138,7 +139,7 @@ class AddressSpace:
         slot = region.base >> REGION_SHIFT
         if self._regions.get(slot) is region:
             del self._regions[slot]
-            self._free.append(slot)
+            heapq.heappush(self._free, slot)
 
     @property
     def regions(self) -> list[Region]:
@@ -251,6 +252,19 @@ class AddressSpace:
 
     def loader(self, size: int, *, signed: bool = False) -> Loader:
         """A specialised ``load`` for one size: generated code calls it on every LDX."""
+        cached = self._accessors.get(("load", size, signed))
+        if cached is None:
+            cached = self._accessors[("load", size, signed)] = self._make_loader(size, signed)
+        return cached  # type: ignore[return-value]
+
+    def storer(self, size: int) -> Storer:
+        """A specialised ``store`` for one size: generated code calls it on every ST/STX."""
+        cached = self._accessors.get(("store", size, False))
+        if cached is None:
+            cached = self._accessors[("store", size, False)] = self._make_storer(size)
+        return cached  # type: ignore[return-value]
+
+    def _make_loader(self, size: int, signed: bool) -> Loader:
         regions = self._regions
         unpack = _FORMATS[(size, signed)].unpack_from
         mask = size - 1
@@ -293,8 +307,7 @@ class AddressSpace:
 
         return load
 
-    def storer(self, size: int) -> Storer:
-        """A specialised ``store`` for one size: generated code calls it on every ST/STX."""
+    def _make_storer(self, size: int) -> Storer:
         get = self._regions.get
         pack = _FORMATS[(size, False)].pack_into
         mask = size - 1

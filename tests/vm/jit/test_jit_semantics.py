@@ -329,8 +329,12 @@ def _callback_program(body: list[Instruction]) -> list[Instruction]:
 
 CALLBACKS = [
     pytest.param(
-        [c.ldx_mem(Size.DW, 3, 2, 0), c.alu64_reg(AluOp.ADD, 3, 1), c.stx_mem(Size.DW, 2, 3, 0)]
-        + returning(c.mov64_imm(0, 0)),
+        [
+            c.ldx_mem(Size.DW, 3, 2, 0),
+            c.alu64_reg(AluOp.ADD, 3, 1),
+            c.stx_mem(Size.DW, 2, 3, 0),
+            *returning(c.mov64_imm(0, 0)),
+        ],
         id="callback sums its indices into the caller's stack",
     ),
     pytest.param(

@@ -167,6 +167,20 @@ define internal void @stop(ptr %env, i64 %status, i64 %slot, i64 %count) noinlin
 """
 
 
+def _budget_checks(fn: Function) -> frozenset[int]:
+    """Blocks that test the budget: the entry and every target of a backward jump.
+
+    Any cycle of the control-flow graph contains a jump to a slot at or before its own (slots
+    only grow along fall-through), so these bound every run while the blocks in between
+    (switch chains, if/else arms) count their instructions without testing.
+    """
+    found = {fn.entry}
+    for start, block in fn.blocks.items():
+        last = block.insns[-1][0]
+        found.update(target for target in block.successors if target <= last)
+    return frozenset(found)
+
+
 def _frame_pointers(fn: Function) -> frozenset[int]:
     """Registers that may hold pointers into the function's own stack frame.
 
@@ -199,6 +213,7 @@ class _Function:
         self.budget = budget
         self.lines: list[str] = []
         self.frame_pointers = _frame_pointers(fn)
+        self.checked = _budget_checks(fn)
         self._tmp = 0
         self._label = 0
 
@@ -294,6 +309,8 @@ class _Function:
         count = self.op("load i64, ptr %N")
         count = self.op(f"add i64 {count}, {len(block.insns)}")
         self.emit(f"store i64 {count}, ptr %N")
+        if first not in self.checked:
+            return self.body(block)
         over = self.op(f"icmp ugt i64 {count}, {self.budget}")
         stop, cont = self.label(), self.label()
         self.emit(f"br i1 {over}, label %{stop}, label %{cont}, !prof !0")
@@ -301,6 +318,9 @@ class _Function:
         self.emit(f"call void @stop(ptr %env, i64 {int(Status.BUDGET)}, i64 {first}, i64 {count})")
         self.emit("ret i64 0")
         self.start(cont)
+        self.body(block)
+
+    def body(self, block: Block) -> None:
         last_slot, last = block.insns[-1]
         terminal = last.is_exit or last.is_jump
         for slot, insn in block.insns[:-1] if terminal else block.insns:

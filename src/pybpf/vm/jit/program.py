@@ -132,9 +132,10 @@ class Program:
     The constructor and :meth:`run` take the interpreter's arguments and return its
     :class:`~pybpf.vm.RunResult`.  Differences: ``trace=True`` is refused (tracing needs the
     interpreter), ``opt_level`` picks LLVM's optimisation level (default: 2, or 1 for programs
-    of :data:`LARGE_PROGRAM` slots or more), and the budget is checked at the start of every basic block, so a run that
-    would exceed it always stops (the interpreter checks only at loop heads and may finish a
-    last straight stretch past it).  Instruction counts of completed runs are identical.
+    of :data:`LARGE_PROGRAM` slots or more).  The budget is tested on entry to each function
+    and at every target of a backward jump (every loop passes one), like the interpreter's
+    tests at loop heads: a run always stops within the budget plus one loop-free stretch,
+    and instruction counts of completed runs are exact and identical to the interpreter's.
     """
 
     def __init__(

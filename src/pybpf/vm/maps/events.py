@@ -12,6 +12,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ...events.reader import Decoder, Reader
 from ...events.ringbuf import HEADER_SIZE, record_span
@@ -165,7 +166,7 @@ class PerfEventArrayStorage(Storage):
         return False
 
 
-class RingBuffer(Reader[object]):
+class RingBuffer(Reader[Any]):
     """Reads a VM ring buffer map like :class:`pybpf.events.RingBuffer` reads a kernel one."""
 
     def __init__(self, storage: RingBufStorage, *, decoder: Decoder | None = None) -> None:
@@ -199,7 +200,7 @@ class RingBuffer(Reader[object]):
         pass
 
 
-class PerfBufferReader(Reader[object]):
+class PerfBufferReader(Reader[Any]):
     """Reads a VM perf event array like :class:`pybpf.events.PerfBuffer` (open it before the
     program runs: output to a slot without a reader fails, as in the kernel)."""
 

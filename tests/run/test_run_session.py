@@ -1,0 +1,162 @@
+"""``pybpf run`` end to end on the running kernel, and its pure parts (``--set``, output)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES
+
+from pybpf.run import RunOptions, SetError, apply_assignments, run
+from pybpf.run.autoattach import NotAutoAttachable, parse_uprobe_target
+from pybpf.run.output import format_fields, int_histogram, slot_array
+from pybpf.spec import ObjectSpec
+
+pytestmark = pytest.mark.kernel
+
+
+def _spawn_true(times: int = 3) -> Callable[[], None]:
+    def start() -> None:
+        for _ in range(times):
+            subprocess.run(["/bin/true"], check=True)
+
+    return start
+
+
+def test_run_execsnoop_prints_the_processes_started_during_the_run(bpf_ok: None) -> None:
+    out = io.StringIO()
+    summary = run(EXAMPLES / "execsnoop.bpf.c", RunOptions(duration=1.5, on_ready=_spawn_true()), stream=out)
+    lines = [line for line in out.getvalue().splitlines() if "filename=/bin/true" in line]
+    assert len(lines) >= 3 and summary.events["events"] >= 3
+
+
+def test_run_json_lines_have_the_struct_member_names(bpf_ok: None) -> None:
+    out = io.StringIO()
+    run(EXAMPLES / "execsnoop.bpf.c", RunOptions(duration=1.0, json_lines=True, on_ready=_spawn_true(1)), stream=out)
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    trues = [e for e in events if e.get("filename") == "/bin/true"]
+    assert trues and set(trues[0]) == {"pid", "ppid", "uid", "comm", "filename"}
+
+
+def test_run_dumps_hash_maps_at_the_end(bpf_ok: None, run_object: Callable[[str], Path]) -> None:
+    out = io.StringIO()
+    run(run_object("bootstrap"), RunOptions(duration=0.8, on_ready=_spawn_true(1)), stream=out)
+    assert "map exec_start:" in out.getvalue()
+
+
+def test_run_with_set_applies_rodata_before_load(bpf_ok: None, run_object: Callable[[str], Path]) -> None:
+    # min_duration_ns > 0 suppresses exec events in bootstrap.bpf.c.
+    out = io.StringIO()
+    options = RunOptions(duration=0.8, assignments=["min_duration_ns=1000000000000"], on_ready=_spawn_true(2))
+    run(run_object("bootstrap"), options, stream=out)
+    assert "exit_event=False" not in out.getvalue()
+
+
+def test_run_command_stops_cleanly_on_sigint(bpf_ok: None, run_object: Callable[[str], Path]) -> None:
+    code = "import sys; from pybpf.cli.run_cmd import run_command; run_command(sys.argv[1:])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(run_object("execsnoop"))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # "# attached ..." once the program is live
+    subprocess.run(["/bin/true"], check=True)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGINT)
+    rest, _err = proc.communicate(timeout=30)
+    assert first.startswith("# attached") and "filename=/bin/true" in rest and proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("target_pid=0x10", 16),
+        ("offset=-3", -3),
+        ("verbose=true", True),
+        ("verbose=0", False),
+        ("label=abc", b"abc"),
+        ("run_mode=MODE_SLOW", 2),
+    ],
+)
+def test_set_parses_values_against_the_variable_type(run_object: Callable[[str], Path], item: str, expected: object) -> None:
+    spec = ObjectSpec.from_file(run_object("infer"))
+    name = item.split("=")[0]
+    assert apply_assignments(spec, [item])[name] == expected
+
+
+@pytest.mark.parametrize(
+    "item", ["target_pid=abc", "target_pid=-1", "offset=40000", "verbose=maybe", "label=waytoolongtext", "nosuch=1", "noequals"]
+)
+def test_set_rejects_what_does_not_fit(run_object: Callable[[str], Path], item: str) -> None:
+    spec = ObjectSpec.from_file(run_object("infer"))
+    with pytest.raises(SetError):
+        apply_assignments(spec, [item])
+
+
+def test_set_value_reaches_the_spec_rodata(run_object: Callable[[str], Path]) -> None:
+    spec = ObjectSpec.from_file(run_object("infer"))
+    apply_assignments(spec, ["target_pid=1234"])
+    assert spec.rodata["target_pid"] == 1234
+
+
+@pytest.mark.parametrize(
+    ("fields", "text"),
+    [
+        ({"pid": 1, "comm": "bash"}, "pid=1 comm=bash"),
+        ({"path": "/a b"}, 'path="/a b"'),
+        ({"empty": ""}, 'empty=""'),
+        ({"inner": {"x": 1}}, "inner={x=1}"),
+        ({"list": [1, 2]}, "list=[1,2]"),
+    ],
+)
+def test_event_text_is_key_value_pairs(fields: dict[str, object], text: str) -> None:
+    assert format_fields(fields) == text
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ([(0, 1), (3, 5)], {0: 1, 3: 5}),
+        ([(1, [2, 3])], {1: 5}),
+        ([(70, 1)], None),
+        ([(1, {"a": 1})], None),
+    ],
+)
+def test_int_keyed_int_maps_are_histograms(entries: list[tuple[object, object]], expected: object) -> None:
+    assert int_histogram(entries) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [({"slots": [0, 1, 2]}, [0, 1, 2]), ([4, 5], [4, 5]), ({"a": 1, "b": 2}, None), ({"comm": "x"}, None)],
+)
+def test_struct_with_one_int_array_is_a_slot_histogram(value: object, expected: object) -> None:
+    assert slot_array(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/bin/bash:readline", ("/bin/bash", "readline", 0)),
+        ("libc.so.6:malloc+0x10", ("libc.so.6", "malloc", 16)),
+        ("/bin/true:0x1000", ("/bin/true", None, 0x1000)),
+    ],
+)
+def test_uprobe_section_targets_parse(target: str, expected: tuple[str, str | None, int]) -> None:
+    assert parse_uprobe_target(target) == expected
+
+
+@pytest.mark.parametrize("target", ["", "/bin/bash", "/bin/bash:"])
+def test_uprobe_section_without_function_is_not_auto_attachable(target: str) -> None:
+    with pytest.raises(NotAutoAttachable):
+        parse_uprobe_target(target)
