@@ -18,13 +18,21 @@ Run: ``.venv/bin/python bench/vm_jit.py [--repeat N]``.  The kernel column needs
 
 from __future__ import annotations
 
-import argparse
-import os
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
-from pybpf.isa import assemble, encode
-from pybpf.vm import jit, prepare
+# Run as a script, this directory comes first on sys.path, where a bench named like a stdlib
+# module (bench/inspect.py) would shadow it: look it up last instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from pybpf.isa import assemble, encode  # noqa: E402
+from pybpf.vm import jit, prepare  # noqa: E402
 
 ARITH = """
 mov %r0, 0

@@ -10,12 +10,11 @@ import os
 import struct
 from functools import cache
 
-from testlib import find_tool, require_kernel_feature  # noqa: F401 - re-exported for the tests
-
 from pybpf import kernel
 from pybpf.enums import MapType
 from pybpf.isa import Instruction, constructors, encode
 from pybpf.isa.opcodes import AtomicOp, JmpOp, Size
+from testlib import find_tool, require_kernel_feature  # noqa: F401 - re-exported for the tests
 
 MAP_LOOKUP_ELEM = 1
 

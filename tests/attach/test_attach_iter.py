@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-
 from pybpf.attach import attach_iter, load_btf_program
 from pybpf.isa import constructors as c
 from pybpf.isa import encode

@@ -11,13 +11,12 @@ from __future__ import annotations
 import struct
 from functools import cache
 
-from testlib import find_tool, require_kernel_feature  # noqa: F401 - re-exported for the tests
-
 from pybpf import kernel
 from pybpf.enums import MapType, ProgramType
 from pybpf.isa import Instruction, encode
 from pybpf.isa import constructors as c
 from pybpf.isa.opcodes import AluOp, AtomicOp, JmpOp, Size
+from testlib import find_tool, require_kernel_feature  # noqa: F401 - re-exported for the tests
 
 MAGIC = 0x5A5A_0000_1234_ABCD
 EVENT = struct.Struct("=QQ")

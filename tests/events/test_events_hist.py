@@ -19,7 +19,7 @@ def test_log2_bucket_covers_powers_of_two_ranges(bucket: int, bounds: tuple[int,
 def test_log2_histogram_has_a_row_per_bucket_up_to_the_last_used() -> None:
     text = format_log2_hist({1: 2, 3: 4}, "usecs", width=4)
     assert text.splitlines() == [
-        "usecs : count distribution",
+        " usecs : count distribution",
         "1 -> 1 : 2     |**  |",
         "2 -> 3 : 0     |    |",
         "4 -> 7 : 4     |****|",
@@ -28,7 +28,7 @@ def test_log2_histogram_has_a_row_per_bucket_up_to_the_last_used() -> None:
 
 def test_linear_histogram_labels_each_step() -> None:
     text = format_linear_hist({0: 1, 1: 1}, "ms", step=10, width=2)
-    assert text.splitlines()[1:] == ["0 -> 9 : 1     |**|", "10 -> 19 : 1     |**|"]
+    assert text.splitlines()[1:] == ["  0 -> 9 : 1     |**|", "10 -> 19 : 1     |**|"]
 
 
 def test_empty_histogram_formats_to_nothing() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pybpf.enums import MapType, ProgramType
+from pybpf.enums import MapType
 from pybpf.inspect import feature
 
 
@@ -58,8 +58,3 @@ def test_feature_probe_cli_prints_every_section(bpf_ok: None, pybpf_cli: Any) ->
     for heading in ("program types", "map types", "attach types"):
         assert f"Scanning eBPF {heading}..." in text
     assert "eBPF program_type xdp is available" in text
-
-
-@pytest.mark.parametrize("prog_type", [ProgramType.TRACING, ProgramType.LSM])
-def test_types_needing_a_target_probe_with_a_tracing_attach_type(prog_type: ProgramType) -> None:
-    assert prog_type in feature._EXPECTED

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests_inspect_lib import require_kernel_feature
+from tests_inspect_lib import find_tool, require_kernel_feature
 
 from pybpf import kernel
 from pybpf.enums import AttachType, ProgramType
@@ -153,3 +153,31 @@ def test_perf_list_json_finds_a_raw_tracepoint_like_bpftool(
     theirs = [e for e in bpftool("perf", "list") if e["prog_id"] == prog_id]
     assert ours == theirs
     assert ours and ours[0]["tracepoint"] == "sys_enter"
+
+
+@pytest.mark.kernel
+def test_btf_list_plain_matches_bpftool_for_vmlinux(bpf_ok: None, pybpf_cli: Any) -> None:
+    tool = find_tool("bpftool")
+    if tool is None:
+        pytest.skip("bpftool is not installed")
+    import subprocess
+
+    theirs = subprocess.run(
+        [tool, "btf", "show", "id", "1"], capture_output=True, text=True, check=True
+    ).stdout
+    assert pybpf_cli("btf", "show", "id", "1").output.splitlines()[0] == theirs.splitlines()[0]
+
+
+@pytest.mark.kernel
+def test_prog_show_reports_run_statistics_while_enabled(
+    raw_tp_link: Any, bpftool: Any, pybpf_cli: Any
+) -> None:
+    prog_id = str(kernel.prog_info(raw_tp_link[0]).id)
+    with kernel.enable_stats():
+        for _ in range(3):
+            os.getppid()  # a syscall: sys_enter runs the program
+        ours = pybpf_cli("prog", "show", "id", prog_id, "--json").json()
+        theirs = bpftool("prog", "show", "id", prog_id)
+    assert ours["run_cnt"] >= 3
+    assert theirs["run_cnt"] >= ours["run_cnt"]
+    assert "run_time_ns" in ours and "run_time_ns" in theirs

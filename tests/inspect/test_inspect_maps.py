@@ -214,3 +214,51 @@ def test_parse_bytes_reads_bpftool_byte_syntax(words: list[str], expected: bytes
 def test_parse_bytes_rejects_what_is_not_a_byte(words: list[str]) -> None:
     with pytest.raises(ValueFormatError):
         parse_bytes(words, "key")
+
+
+@pytest.mark.kernel
+def test_map_pin_then_show_pinned_matches_bpftool(
+    hash_map: kernel.FD, bpffs_dir: Any, bpftool: Any, pybpf_cli: Any
+) -> None:
+    path = bpffs_dir / "pinned_map"
+    assert pybpf_cli("map", "pin", "id", _id(hash_map), str(path)).exit_code == 0
+    ours = pybpf_cli("map", "show", "pinned", str(path), "--json", "--pinned").json()
+    assert ours == bpftool("-f", "map", "show", "pinned", str(path))
+
+
+@pytest.mark.kernel
+def test_prog_array_update_by_program_id_stores_that_program(loaded: Any, pybpf_cli: Any) -> None:
+    prog_id = loaded.programs["insp_sock"].id
+    with kernel.map_create(MapType.PROG_ARRAY, 4, 4, 2, name="insp_jmp") as fd:
+        result = pybpf_cli(
+            "map", "update", "id", _id(fd), "key", "0", "0", "0", "0", "value", "id", str(prog_id)
+        )
+        assert result.exit_code == 0, result.stderr
+        assert kernel.map_lookup(fd, bytes(4), 4) == struct.pack("<I", prog_id)
+
+
+@pytest.mark.kernel
+def test_map_show_lists_processes_holding_the_map(bpf_ok: None, pybpf_cli: Any) -> None:
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pybpf import kernel; fd = kernel.map_create(2, 4, 4, 1);"
+            "print(kernel.map_info(fd).id, flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        map_id = holder.stdout.readline().strip()
+        shown = pybpf_cli("map", "show", "id", map_id, "--json").json()
+        assert {"pid": holder.pid, "comm": "python"} in shown["pids"] or holder.pid in [
+            p["pid"] for p in shown["pids"]
+        ]
+    finally:
+        holder.communicate("")

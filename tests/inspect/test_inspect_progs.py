@@ -19,7 +19,7 @@ def _prog_id(obj: Any, name: str) -> int:
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("name", ["insp_xdp", "insp_sock"])
+@pytest.mark.parametrize("name", ["insp_xdp", "insp_sock", "insp_long_program_name"])
 def test_prog_show_json_matches_bpftool_field_by_field(
     loaded: Any, bpftool: Any, pybpf_cli: Any, name: str
 ) -> None:
@@ -134,3 +134,15 @@ def test_prog_record_lists_owning_processes_like_bpftool() -> None:
     rec = progs.ProgRecord(_info(), memlock=None, pids=[Owner(12, "python")])
     assert rec.json()["pids"] == [{"pid": 12, "comm": "python"}]
     assert "\tpids python(12)" in rec.plain()
+
+
+@pytest.mark.kernel
+def test_prog_show_pinned_json_matches_bpftool_bpffs_walk(
+    loaded: Any, bpftool: Any, pybpf_cli: Any, bpffs_dir: Any
+) -> None:
+    pin = bpffs_dir / "sock"
+    loaded.programs["insp_sock"].pin(pin)
+    prog_id = str(loaded.programs["insp_sock"].id)
+    ours = pybpf_cli("prog", "show", "id", prog_id, "--json", "--pinned").json()
+    theirs = bpftool("-f", "prog", "show", "id", prog_id)
+    assert ours["pinned"] == theirs["pinned"]

@@ -107,7 +107,7 @@ def test_prog_load_pins_every_program_bpftool_can_open(
     result = pybpf_cli("prog", "load", str(inspect_object_path), str(bpffs_dir / "obj"), "--json")
     assert result.exit_code == 0, result.stderr
     loaded = {entry["name"]: entry for entry in result.json()}
-    assert set(loaded) == {"insp_xdp", "insp_sock"}
+    assert set(loaded) == {"insp_xdp", "insp_sock", "insp_long_program_name"}
     for name, entry in loaded.items():
         assert bpftool("prog", "show", "pinned", entry["pinned"])["name"] == name
 
@@ -156,3 +156,58 @@ def test_dot_output_is_a_digraph_with_entry_and_exit() -> None:
     text = cfg.dot(_rows(Instruction(0xB7), Instruction(0x95)))
     assert text.startswith('digraph "DOT graph for eBPF program" {')
     assert 'label="ENTRY"' in text and 'label="EXIT"' in text
+
+
+@pytest.mark.kernel
+def test_prog_load_autoattach_pins_a_link_per_program(
+    bpffs_dir: Any, bpftool: Any, pybpf_cli: Any, tmp_path: Any
+) -> None:
+    from tests_inspect_lib import DATA, compile_bpf
+
+    obj = compile_bpf(DATA / "autoattach.bpf.c", tmp_path / "autoattach.bpf.o")
+    result = pybpf_cli("prog", "load", str(obj), str(bpffs_dir / "auto"), "--autoattach", "--json")
+    assert result.exit_code == 0, result.stderr
+    for entry in result.json():
+        link = bpftool("link", "show", "pinned", entry["link_pinned"])
+        assert link["prog_id"] == entry["prog_id"]
+
+
+@pytest.mark.kernel
+def test_dump_visual_to_svg_needs_graphviz(loaded: Any, pybpf_cli: Any, tmp_path: Any) -> None:
+    import shutil
+
+    out = tmp_path / "cfg.svg"
+    result = pybpf_cli(
+        "prog", "dump", "xlated", "id", str(loaded.programs["insp_xdp"].id), "--visual", "-o", str(out)
+    )
+    if shutil.which("dot") is None:
+        assert result.exit_code != 0 and "Graphviz" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    else:
+        assert result.exit_code == 0 and out.read_bytes().lstrip().startswith(b"<")
+
+
+def test_jited_dump_without_any_disassembler_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from pybpf.errors import ToolNotFound
+    from pybpf.inspect import jited
+
+    monkeypatch.setitem(sys.modules, "capstone", None)
+    monkeypatch.setattr(jited.shutil, "which", lambda _name: None)
+    with pytest.raises(ToolNotFound, match="capstone"):
+        jited.disassemble(b"\x90")
+
+
+def test_prog_tracelog_prints_each_trace_pipe_line(monkeypatch: pytest.MonkeyPatch, pybpf_cli: Any) -> None:
+    from pybpf import tracefs
+
+    lines = ["  sh-12 [000] d..31 1.000000: bpf_trace_printk: hello", "  sh-12 [001] d..31 2.000000: x: y"]
+    events = [tracefs.parse_trace_line(line) for line in lines]
+
+    def fake_pipe(timeout: float | None = None, **_: Any) -> Any:
+        assert timeout == 0.5
+        return iter(events)
+
+    monkeypatch.setattr(tracefs, "trace_pipe", fake_pipe)
+    assert pybpf_cli("prog", "tracelog", "--timeout", "0.5").output.splitlines() == lines

@@ -7,13 +7,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from testlib import ROOT, require_kernel_feature
+from run_testlib import DATA, EXAMPLES
 
 from pybpf import kernel
 from pybpf.spec import ObjectSpec
-
-DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = ROOT / "examples"
+from testlib import require_kernel_feature
 
 
 @cache

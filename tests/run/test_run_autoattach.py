@@ -22,7 +22,9 @@ def test_attach_all_attaches_tracepoints_and_skips_the_rest_with_reasons(
         assert "count_syscalls" in report.attached and "interface" in skipped["pass_all"]
 
 
-def test_attach_all_reports_a_missing_kprobe_pmu_as_a_skip(bpf_ok: None, run_object: Callable[[str], Path]) -> None:
+def test_attach_all_reports_a_missing_kprobe_pmu_as_a_skip(
+    bpf_ok: None, run_object: Callable[[str], Path]
+) -> None:
     if kprobes_available():
         pytest.skip("this kernel has kprobes")
     with load(run_object("skips")) as obj, attach_all(obj) as report:

@@ -55,6 +55,10 @@ def udp_packet(payload: bytes = b"", *, ttl: int = 64, proto: int = 17, ethertyp
         )
     )
     struct.pack_into("!H", header, 10, ipv4_checksum(bytes(header)))
-    l4 = struct.pack("!HHHH", 1234, 53, 8 + len(payload), 0)
+    l4 = bytearray(struct.pack("!HHHH", 1234, 53, 8 + len(payload), 0))
+    if proto == 17:  # a real UDP checksum, so checksum helpers have something to keep right
+        pseudo = bytes(header[12:20]) + struct.pack("!BBH", 0, 17, 8 + len(payload))
+        padded = pseudo + bytes(l4) + payload + b"\0" * (len(payload) % 2)
+        struct.pack_into("!H", l4, 6, ipv4_checksum(padded) or 0xFFFF)
     eth = bytes([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2]) + ethertype.to_bytes(2, "big")
-    return eth + bytes(header) + l4 + payload
+    return eth + bytes(header) + bytes(l4) + payload

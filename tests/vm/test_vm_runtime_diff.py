@@ -20,6 +20,7 @@ from pybpf.vm.runtime import load as vm_load
 pytestmark = [pytest.mark.kernel, pytest.mark.tool]
 
 SKB_SIZE = 192
+XDP_DROP, XDP_REDIRECT = 1, 4
 Outcome = tuple[object, ...]
 
 
@@ -38,12 +39,14 @@ class Pair:
         self.kernel = kernel_load(spec)
         self.vm = vm_load(spec)
 
-    def run(self, program: str, data: bytes, ctx: bytes | None = None) -> tuple[Outcome, Outcome]:
+    def run(
+        self, program: str, data: bytes, ctx: bytes | None = None, repeat: int = 1
+    ) -> tuple[Outcome, Outcome]:
         """(kernel, VM) outcomes: (retval, data, ctx), or the refusal's class and errno."""
         results: list[Outcome] = []
         for obj in (self.kernel, self.vm):
             try:
-                r = obj.programs[program].test_run(data, ctx=ctx)
+                r = obj.programs[program].test_run(data, ctx=ctx, repeat=repeat)
             except KernelError as exc:
                 results.append((type(exc).__name__, exc.errno))
                 continue
@@ -179,3 +182,44 @@ def test_inner_maps_reached_through_an_array_of_maps_agree(pair: Pair) -> None:
         pair.run("xdp_inner_map", packet)
     for name in ("inner_a", "inner_b"):
         assert pair.vm.maps[name][0] == pair.kernel.maps[name][0]
+
+
+@pytest.mark.parametrize("packet", list(PACKETS), ids=list(PACKETS))
+def test_checksum_helpers_agree_with_the_kernel(pair: Pair, packet: str) -> None:
+    kernel, vm = pair.run("tc_nat", PACKETS[packet], bytes(SKB_SIZE))
+    assert vm == kernel
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.binary(max_size=30))
+def test_nat_rewrites_of_random_udp_packets_agree(pair: Pair, payload: bytes) -> None:
+    kernel, vm = pair.run("tc_nat", udp_packet(payload), bytes(SKB_SIZE))
+    assert vm == kernel
+
+
+def test_redirect_map_agrees_with_the_kernel_on_filled_and_empty_slots(pair: Pair) -> None:
+    for obj in (pair.kernel, pair.vm):
+        obj.maps["ports"][1] = 1  # the loopback device
+    verdicts = set()
+    for size in range(40, 44):  # length & 3 picks slots 0..3
+        kernel, vm = pair.run(
+            "xdp_redirect_port", udp_packet(bytes(size - 42)) if size >= 42 else udp_packet()[:size]
+        )
+        assert vm == kernel
+        verdicts.add(vm[0])
+    assert verdicts == {XDP_DROP, XDP_REDIRECT}
+
+
+@pytest.mark.parametrize(
+    ("program", "ctx"),
+    [
+        ("xdp_pop_ethernet", None),
+        ("xdp_grow_tail", None),
+        ("xdp_add_meta", None),
+        ("tc_rewrite_ttl", bytes(SKB_SIZE)),
+        ("tc_nat", bytes(SKB_SIZE)),
+    ],
+)
+def test_repeated_runs_share_one_packet_as_in_the_kernel(pair: Pair, program: str, ctx: bytes | None) -> None:
+    kernel, vm = pair.run(program, PACKETS["udp"], ctx, repeat=3)
+    assert vm == kernel

@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pybpf.enums import MapType, ProgramType
+from pybpf.errors import Error
 from pybpf.isa import constructors as c
 from pybpf.isa.instruction import Instruction
 from pybpf.isa.opcodes import AluOp, JmpOp, Size
 from pybpf.spec import MapSpec, ObjectSpec, ProgramSpec, Relocation, RelocationKind
-from pybpf.vm import AddressSpace, RegionKind, VMFault, prepare
+from pybpf.vm import AddressSpace, ProgramRejected, RegionKind, VMFault, prepare
 from pybpf.vm.helpers.packet import csum_partial, fold, replace
 from pybpf.vm.helpers.printk import FormatError, format_printk
 from pybpf.vm.host import ManualClock
@@ -195,3 +196,68 @@ def test_perf_event_output_without_an_open_reader_fails_with_enoent() -> None:
     reader = obj.maps["events"].perf_buffer()
     assert obj.programs["p"].test_run(ctx=b"").retval == 0
     assert list(reader.poll(0)) == [(7).to_bytes(8, "little")]
+
+
+def _reader_program() -> list[Instruction]:
+    """Read ctx->data and ctx->data_end (xdp_md and __sk_buff offsets) and return their gap."""
+    return [
+        c.ldx_mem(Size.W, 2, 1, 0),
+        c.ldx_mem(Size.W, 3, 1, 4),
+        c.alu64_reg(AluOp.SUB, 3, 2),
+        c.mov64_reg(0, 3),
+        c.exit(),
+    ]
+
+
+@pytest.mark.parametrize(
+    "type", [ProgramType.XDP, ProgramType.SCHED_CLS, ProgramType.SOCKET_FILTER, ProgramType.SYSCALL]
+)
+@settings(max_examples=40, deadline=None)
+@given(data=st.binary(max_size=80), ctx=st.one_of(st.none(), st.binary(max_size=260)))
+def test_test_run_on_arbitrary_input_returns_or_raises_a_pybpf_error(
+    type: ProgramType, data: bytes, ctx: bytes | None
+) -> None:
+    spec = ObjectSpec(programs={"p": ProgramSpec("p", "x", type, instructions=_reader_program())})
+    prog = load(spec).programs["p"]
+    try:
+        result = prog.test_run(data, ctx=ctx)
+    except Error:
+        return
+    if type is ProgramType.XDP:
+        assert result.retval == len(data)  # data_end - data is the packet length
+
+
+def test_a_callback_address_out_of_the_program_is_refused() -> None:
+    with pytest.raises(ProgramRejected, match="callback address out of range"):
+        prepare([c.ld_func(1, 100), c.mov64_imm(0, 0), c.exit()])
+
+
+def test_a_callback_address_cannot_be_dereferenced() -> None:
+    with pytest.raises(VMFault):
+        prepare([c.ld_func(1, 3), c.ldx_mem(Size.DW, 0, 1, 0), c.exit(), c.mov64_imm(0, 0), c.exit()]).run()
+
+
+@pytest.mark.parametrize(("cpu", "flags", "expected"), [(1, 0, 0), (1, 1, 1), (2, 1, 2)])
+def test_test_run_on_cpu_sets_what_get_smp_processor_id_returns(cpu: int, flags: int, expected: int) -> None:
+    spec = ObjectSpec(
+        programs={
+            "p": ProgramSpec(
+                "p", "raw_tp/x", ProgramType.RAW_TRACEPOINT, instructions=[c.call_helper(8), c.exit()]
+            )
+        }
+    )
+    assert load(spec, cpus=4).programs["p"].test_run(ctx=b"", flags=flags, cpu=cpu).retval == expected
+
+
+@pytest.mark.parametrize(("what", "expected"), [(0, 16), (1, 32), (2, 0), (3, 16)])
+def test_ringbuf_query_reports_positions_and_size(what: int, expected: int) -> None:
+    insns = _ringbuf_output_program(8)[:-1] + [
+        c.ld_map_fd(1, 0),
+        c.mov64_imm(2, what),
+        c.call_helper(134),
+        c.exit(),
+    ]
+    relocations = {1: Relocation(RelocationKind.MAP, "rb"), 8: Relocation(RelocationKind.MAP, "rb")}
+    prog = ProgramSpec("p", "syscall", ProgramType.SYSCALL, instructions=insns, relocations=relocations)
+    spec = ObjectSpec(programs={"p": prog}, maps={"rb": MapSpec("rb", MapType.RINGBUF, max_entries=32)})
+    assert load(spec).programs["p"].test_run(ctx=b"").retval == expected

@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from pybpf.enums import MapType, ProgramType
 from pybpf.errors import Error
 from pybpf.isa import constructors as c
+from pybpf.isa.instruction import Instruction
 from pybpf.isa.opcodes import AluOp, JmpOp, Size
 from pybpf.kernel.errors import InvalidArgument, KeyExists, KeyNotFound, MapFull
 from pybpf.runtime import PerCPU
-from pybpf.spec import MapSpec, ObjectSpec, ProgramSpec, Relocation, RelocationKind
+from pybpf.spec import MapOrigin, MapSpec, ObjectSpec, ProgramSpec, Relocation, RelocationKind
+from pybpf.vm import VMFault
 from pybpf.vm.maps import EXIST, NOEXIST, Map
 from pybpf.vm.runtime import load
 
@@ -207,3 +209,71 @@ def test_program_on_cpu_one_updates_only_that_cpus_slot() -> None:
     obj = load(spec, cpus=2, cpu=1)
     obj.programs["count"].test_run(bytes(64), repeat=3)
     assert [int.from_bytes(v, "little") for v in obj.maps["m"][0]] == [0, 3]
+
+
+def _store_through(offset: int) -> list[Instruction]:
+    """Look up key 0 of map ``m`` and store 8 bytes at ``value + offset``."""
+    return [
+        c.st_mem(Size.W, 10, -4, 0),
+        c.ld_map_fd(1, 0),
+        c.mov64_reg(2, 10),
+        c.alu64_imm(AluOp.ADD, 2, -4),
+        c.call_helper(1),
+        c.jmp_imm(JmpOp.JEQ, 0, 0, 1),
+        c.st_mem(Size.DW, 0, offset, 1),
+        c.mov64_imm(0, 0),
+        c.exit(),
+    ]
+
+
+def test_a_store_past_a_hash_value_faults_naming_the_map() -> None:
+    prog = ProgramSpec(
+        "p",
+        "xdp",
+        ProgramType.XDP,
+        instructions=_store_through(8),
+        relocations={1: Relocation(RelocationKind.MAP, "m")},
+    )
+    obj = load(ObjectSpec(programs={"p": prog}, maps={"m": MapSpec("m", MapType.HASH, 4, 8, 4)}))
+    obj.maps["m"][0] = 0
+    with pytest.raises(VMFault, match="map 'm' value"):
+        obj.programs["p"].test_run(bytes(64))
+
+
+def test_programs_cannot_write_to_rodata() -> None:
+    insns = [c.ld_imm64(1, 0), c.st_mem(Size.DW, 1, 0, 7), c.mov64_imm(0, 0), c.exit()]
+    rodata = MapSpec(
+        ".rodata",
+        MapType.ARRAY,
+        4,
+        8,
+        1,
+        data=bytes(8),
+        readonly=True,
+        origin=MapOrigin.GLOBAL_DATA,
+        section=".rodata",
+    )
+    prog = ProgramSpec(
+        "p",
+        "xdp",
+        ProgramType.XDP,
+        instructions=insns,
+        relocations={0: Relocation(RelocationKind.MAP_VALUE, ".rodata")},
+    )
+    obj = load(ObjectSpec(programs={"p": prog}, maps={".rodata": rodata}))
+    with pytest.raises(VMFault, match="read-only"):
+        obj.programs["p"].test_run(bytes(64))
+
+
+def test_hash_of_maps_slots_take_maps_of_the_object() -> None:
+    spec = ObjectSpec(
+        maps={
+            "outer": MapSpec("outer", MapType.HASH_OF_MAPS, 4, 4, 2),
+            "inner": MapSpec("inner", MapType.ARRAY, 4, 4, 1),
+        }
+    )
+    obj = load(spec)
+    obj.maps["outer"][5] = obj.maps["inner"]
+    assert obj.maps["outer"][5] == obj.maps["inner"].id
+    with pytest.raises(InvalidArgument):
+        obj.maps["outer"][6] = 999  # no such map

@@ -13,8 +13,10 @@ from runtime_support import example_spec, ipv4_checksum, runtime_spec, udp_packe
 from pybpf.enums import ProgramType
 from pybpf.errors import NotSupported
 from pybpf.isa import constructors as c
+from pybpf.isa.opcodes import Size
+from pybpf.kernel.errors import PermissionDenied
 from pybpf.spec import ObjectSpec, ProgramSpec
-from pybpf.vm import ProgramRejected
+from pybpf.vm import ProgramRejected, VMFault
 from pybpf.vm.host import ManualClock
 from pybpf.vm.objects import Object
 from pybpf.vm.runtime import load
@@ -45,7 +47,7 @@ def test_rodata_set_before_load_is_what_the_program_reads(obj: Object) -> None:
 
 
 def test_rodata_is_read_only_to_python_after_load(obj: Object) -> None:
-    with pytest.raises(Exception, match="frozen"):
+    with pytest.raises(PermissionDenied, match="frozen"):
         obj.maps[".rodata"][0] = bytes(obj.maps[".rodata"].value_size)
 
 
@@ -197,3 +199,17 @@ def test_example_uprobe_reads_arguments_through_core_relocated_pt_regs(target: s
     struct.pack_into("<q", regs, X86_PT_REGS_SI, -4)
     obj.programs["uprobe_add"].test_run(ctx=bytes(regs))
     assert obj.trace_pipe.read() == ["add(3, -4) called"]
+
+
+def test_repeated_runs_do_not_leak_regions(obj: Object) -> None:
+    obj.programs["xdp_lengths"].test_run(PACKET)
+    before = len(obj.host.memory.regions)
+    obj.programs["xdp_lengths"].test_run(PACKET, repeat=20)
+    assert len(obj.host.memory.regions) == before
+
+
+def test_tracepoint_contexts_are_read_only_to_programs() -> None:
+    insns = [c.st_mem(Size.W, 1, 0, 1), c.mov64_imm(0, 0), c.exit()]
+    spec = ObjectSpec(programs={"p": ProgramSpec("p", "tp/x/y", ProgramType.TRACEPOINT, instructions=insns)})
+    with pytest.raises(VMFault, match="read-only"):
+        load(spec).programs["p"].test_run(ctx=bytes(8))

@@ -10,7 +10,8 @@ import os
 import struct
 
 from pybpf.enums import AttachType
-from pybpf.kernel import FD, iter_create, link_create
+from pybpf.kernel.fd import FD
+from pybpf.kernel.links import iter_create, link_create
 
 from .link import FdSource, Link, fd_of
 

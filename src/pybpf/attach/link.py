@@ -15,7 +15,10 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from pybpf.errors import Error
-from pybpf.kernel import FD, LinkInfo, ObjectKind, ids, link_detach, link_info, link_update, obj_get, obj_pin
+from pybpf.kernel.fd import FD
+from pybpf.kernel.info import LinkInfo, link_info
+from pybpf.kernel.links import link_detach, link_update
+from pybpf.kernel.objects import ObjectKind, ids, obj_get, obj_pin
 
 
 @runtime_checkable

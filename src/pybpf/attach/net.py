@@ -12,7 +12,8 @@ import socket
 import weakref
 
 from pybpf.enums import AttachType
-from pybpf.kernel import FD, link_create, prog_attach, prog_detach
+from pybpf.kernel.fd import FD
+from pybpf.kernel.links import link_create, prog_attach, prog_detach
 
 from .link import FdSource, Link, fd_of
 

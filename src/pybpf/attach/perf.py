@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pybpf.kernel import FD, KernelError
+from pybpf.kernel.errors import KernelError
+from pybpf.kernel.fd import FD
 
 from .link import FdSource, Link
 from .perf_event import AttrFlags, PerfEventAttr, PerfType, online_cpus, perf_event_open

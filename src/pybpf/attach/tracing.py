@@ -13,7 +13,10 @@ from typing import Any
 
 from pybpf.enums import AttachType, ProgramType
 from pybpf.errors import Error
-from pybpf.kernel import FD, KernelError, NotSupportedByKernel, link_create, prog_load, raw_tracepoint_open
+from pybpf.kernel.errors import KernelError, NotSupportedByKernel
+from pybpf.kernel.fd import FD
+from pybpf.kernel.links import link_create, raw_tracepoint_open
+from pybpf.kernel.progs import prog_load
 from pybpf.tracefs import tracepoint_id
 
 from .kconfig import missing_options

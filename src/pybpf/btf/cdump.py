@@ -744,6 +744,8 @@ class _Dumper:
         prev_bitfield = False
         max_end = 0
         str_cache = self.str_cache
+        text = self.text
+        text_len = len(text) if text is not None else 0
         named = self.decl_named
         scache = self.size_cache
         acache = self.align_cache
@@ -761,7 +763,10 @@ class _Dumper:
                 m_sz = 0
             fname = str_cache.get(name_off)
             if fname is None:
-                fname = self.str_at(name_off)
+                if text is not None and name_off < text_len:
+                    fname = str_cache[name_off] = text[name_off : text.find("\0", name_off)]
+                else:
+                    fname = self.str_at(name_off)
             if off < m_off and is_struct:
                 m_align = 1 if packed else (acache[mtype] or self.align_of(mtype))
                 _bit_padding(parts, off, m_off, m_align, prev_bitfield and m_sz != 0, inner)
@@ -1053,23 +1058,17 @@ class _Dumper:
         n = self.t.n
         dump_type = self.dump_type
         for tid in range(1, n):
-            if ostate[tid] == 2:
-                continue
             k = kinds[tid]
-            if k == _FUNC or k == _INT or k == _DECL_TAG or k == _VAR or k == _DATASEC or k == _FLOAT:
+            if k == _FUNC or ostate[tid] == 2:
                 continue
-            if k == _PTR:
-                target = w[off[tid] + 2]
-                if target < n and (kinds[target] == _STRUCT or kinds[target] == _UNION) and w[off[target]]:
-                    ostate[tid] = 2
-                    continue
-            elif k == _FUNC_PROTO:
+            if k == _FUNC_PROTO:
                 # Most prototypes only take ints and pointers to named structs: nothing to queue.
+                # Return and parameter types are one stride-2 slice (parameter names between).
                 o = off[tid]
-                for p in (w[o + 2], *w[o + 4 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2]):
-                    if p == 0 or (p < n and ostate[p] == 2):
+                for p in w[o + 2 : o + 4 + 2 * (w[o + 1] & 0xFFFF) : 2]:
+                    if ostate[p] == 2 or p == 0:
                         continue
-                    if p < n and kinds[p] == _PTR:
+                    if kinds[p] == _PTR:
                         target = w[off[p] + 2]
                         if (
                             target < n
@@ -1081,6 +1080,13 @@ class _Dumper:
                     break
                 else:
                     continue
+            elif k == _PTR:
+                target = w[off[tid] + 2]
+                if target < n and (kinds[target] == _STRUCT or kinds[target] == _UNION) and w[off[target]]:
+                    ostate[tid] = 2
+                    continue
+            elif k == _INT or k == _DECL_TAG or k == _VAR or k == _DATASEC or k == _FLOAT:
+                continue
             elif k == _CONST or k == _VOLATILE or k == _ARRAY:
                 target = w[off[tid] + (3 if k == _ARRAY else 2)]
                 if target < n and ostate[target] == 2:
@@ -1095,9 +1101,7 @@ class _Dumper:
         n = self.t.n
         kfuncs: dict[int, None] = {}
         fastcalls: set[int] = set()
-        for i in range(1, n):
-            if kinds[i] != _DECL_TAG:
-                continue
+        for i in _ids_of(kinds, b"\x11"):
             o = off[i]
             if w[o + 3] != 0xFFFFFFFF:
                 continue

@@ -4,11 +4,13 @@ Scanning the 150k records of the kernel's BTF costs tens of milliseconds in Pyth
 produces (where each record starts, and its name offset) depends only on the bytes, so it is kept in
 ``~/.cache/pybpf/btf`` under a hash of the blob.  A damaged or foreign cache file is ignored and
 rewritten: the cache can only make opening faster, never change what is parsed.
+
+The running kernel's own BTF is keyed by the boot instead of by its contents: it cannot change
+while the system is up, and hashing 5 MB would cost as much as the rest of opening it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 import sys
@@ -30,8 +32,28 @@ def cache_dir() -> Path:
     return Path(root) / "pybpf" / "btf"
 
 
+VMLINUX = "/sys/kernel/btf/vmlinux"
+_BOOT_ID = "/proc/sys/kernel/random/boot_id"
+
+
 def _key(data: bytes) -> str:
+    import hashlib  # loading OpenSSL is a cost only content-keyed blobs pay
+
     return hashlib.blake2b(data, digest_size=20).hexdigest() + ("le" if sys.byteorder == "little" else "be")
+
+
+def boot_key(path: str | os.PathLike[str], size: int) -> str | None:
+    """Cache key of the running kernel's BTF file for this boot, or None for any other file."""
+    if os.fspath(path) != VMLINUX:
+        return None
+    try:
+        with open(_BOOT_ID, "rb") as f:
+            boot_id = f.read(64).strip().decode("ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not boot_id or not all(c.isalnum() or c == "-" for c in boot_id):
+        return None
+    return f"vmlinux-{boot_id}-{size}{'le' if sys.byteorder == 'little' else 'be'}"
 
 
 def _load(path: Path, data_len: int) -> tuple[array[int], array[int]] | None:
@@ -61,13 +83,17 @@ def _store(path: Path, data_len: int, offsets: array[int], names: array[int]) ->
         pass  # a read-only home only costs speed
 
 
-def cached_open(data: bytes, *, base: BTF | None = None) -> BTF:
-    """Parse ``data`` using (and filling) the index cache when it is big enough to matter."""
+def cached_open(data: bytes, *, base: BTF | None = None, key: str | None = None) -> BTF:
+    """Parse ``data`` using (and filling) the index cache when it is big enough to matter.
+
+    ``key`` names the cache entry when the caller knows what identifies the blob (see
+    :func:`boot_key`); by default it is a hash of the bytes.
+    """
     from .spec import BTF
 
     if len(data) < MIN_CACHED_SIZE:
         return BTF(data, base=base)
-    path = cache_dir() / f"{_key(data)}.idx"
+    path = cache_dir() / f"{key or _key(data)}.idx"
     index = _load(path, len(data))
     if index is not None:
         btf = BTF(data, base=base, index=index)
@@ -86,4 +112,4 @@ def _plausible(btf: BTF) -> bool:
     return offsets[0] == 0 and offsets[-1] < btf.header.type_len and len(btf._name_offs) == len(offsets)
 
 
-__all__ = ["MIN_CACHED_SIZE", "cache_dir", "cached_open"]
+__all__ = ["MIN_CACHED_SIZE", "VMLINUX", "boot_key", "cache_dir", "cached_open"]

@@ -188,9 +188,9 @@ class BTF:
         except OSError as exc:
             raise BTFError(f"cannot read {path}: {exc.strerror or exc}") from exc
         if cache:
-            from .index import cached_open
+            from .index import boot_key, cached_open
 
-            return cached_open(data, base=base)
+            return cached_open(data, base=base, key=boot_key(path, len(data)))
         return cls(data, base=base)
 
     @classmethod
@@ -326,7 +326,10 @@ class BTF:
             raise TypeNotFound(f"no type id {type_id} (valid: 0..{len(self) - 1})")
         try:
             (info,) = self._u32.unpack_from(self._types, self._offsets[index] + 4)
-            return Kind((info >> 24) & 0x1F)
+            kind = _KINDS.get((info >> 24) & 0x1F)
+            if kind is None:  # what Kind(value) would say, without the cost of an enum call
+                raise ValueError(f"{(info >> 24) & 0x1F} is not a valid Kind")
+            return kind
         except (struct.error, ValueError) as exc:
             raise BTFError(f"type id {type_id}: malformed record ({exc})", section=SECTION) from exc
 
@@ -578,6 +581,7 @@ class BTF:
 
 _LINKAGES = tuple(Linkage)
 _ENCODINGS = tuple(IntEncoding(i) for i in range(16))
+_KINDS = {int(k): k for k in Kind}
 
 
 def _linkage(value: int) -> Linkage | int:

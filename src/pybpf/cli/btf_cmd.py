@@ -125,3 +125,14 @@ def dump(file: Path, fmt: str, types: tuple[str, ...], base: Path | None, pretty
 
 
 __all__ = ["btf", "open_btf", "read_btf_bytes", "select_ids"]
+
+
+def _add_inspect_commands() -> None:
+    """`btf list` and `btf show` inspect the kernel's loaded BTF objects (pybpf.inspect)."""
+    from .btf_inspect_cmd import list_, show
+
+    btf.add_command(show)
+    btf.add_command(list_)
+
+
+_add_inspect_commands()

@@ -23,6 +23,13 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "asm": ("asm_cmd", "asm", "Assemble BPF assembly text into raw instructions."),
     "btf": ("btf_cmd", "btf", "Inspect and dump BTF type information."),
     "vm": ("vm_cmd", "vm", "Run BPF programs in the userspace VM."),
+    "prog": ("prog_cmd", "prog", "List, show, dump, load, pin and run programs in the kernel."),
+    "map": ("map_cmd", "map_", "List, show, dump and edit maps in the kernel."),
+    "link": ("link_cmd", "link", "List, show, pin and detach links."),
+    "net": ("net_cmd", "net", "Show XDP and tc programs attached to network devices."),
+    "perf": ("perf_cmd", "perf", "List programs attached to perf events (tracepoints, uprobes)."),
+    "cgroup": ("cgroup_cmd", "cgroup", "List programs attached to cgroups."),
+    "feature": ("feature_cmd", "feature", "Probe which program types, map types and helpers this kernel supports."),
 }
 
 

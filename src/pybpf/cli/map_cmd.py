@@ -74,9 +74,9 @@ def dump(words: tuple[str, ...], as_json: bool) -> None:
         elif view.has_btf:
             click.echo(json.dumps([view.formatted(k, v) for k, v in items], indent=4))
         else:
-            for key, value in items:
-                click.echo(view.entry_plain(key, value))
-            click.echo(f"Found {len(items)} element{'s' if len(items) != 1 else ''}")
+            lines = [view.entry_plain(key, value) for key, value in items]
+            lines.append(f"Found {len(items)} element{'s' if len(items) != 1 else ''}")
+            click.echo("\n".join(lines))
 
 
 @map_.command(name="lookup", epilog=_MAP_HELP, context_settings={"ignore_unknown_options": True})
@@ -97,7 +97,10 @@ def lookup(words: tuple[str, ...], as_json: bool) -> None:
 @click.argument("words", nargs=-1, required=True)
 @_JSON
 def update(words: tuple[str, ...], as_json: bool) -> None:
-    """Store ``value DATA`` under ``key DATA`` [any | exist | noexist]."""
+    """Store ``value DATA`` under ``key DATA`` [any | exist | noexist].
+
+    For program arrays and map-in-map maps the value may name the object: ``value id N``.
+    """
     fd, rest = _open(words)
     with fd:
         view = maps.open_view(fd)
@@ -105,7 +108,10 @@ def update(words: tuple[str, ...], as_json: bool) -> None:
         if "value" not in parts:
             raise InspectError("update needs value DATA")
         key = view.key(parts.get("key", [])) if not view.keyless else b""
-        view.update(key, view.value(parts["value"]), update_flags(parts.get("flags", [])))
+        try:
+            view.update(key, view.value(parts["value"]), update_flags(parts.get("flags", [])))
+        finally:
+            view.close()
         if as_json:
             click.echo("null")
 

@@ -26,11 +26,18 @@ def _event_types(items: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("run")
 @click.argument("program", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-d", "--duration", type=float, default=None, help="Stop after S seconds (default: until Ctrl-C).")
+@click.option(
+    "-d", "--duration", type=float, default=None, help="Stop after S seconds (default: until Ctrl-C)."
+)
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE", help="Set a global before load.")
 @click.option("--json", "json_lines", is_flag=True, help="One JSON object per line.")
-@click.option("--event-type", "event_types", multiple=True, metavar="MAP=TYPE",
-              help="Decode MAP's records as TYPE (e.g. rb='struct event'), or 'raw'.")
+@click.option(
+    "--event-type",
+    "event_types",
+    multiple=True,
+    metavar="MAP=TYPE",
+    help="Decode MAP's records as TYPE (e.g. rb='struct event'), or 'raw'.",
+)
 @click.option("--runtime", type=click.Choice(["kernel"]), default="kernel", show_default=True)
 @click.option("--no-maps", is_flag=True, help="Do not dump the maps at the end.")
 @click.option("-v", "--verbose", is_flag=True, help="Say how each buffer's event type was chosen.")
@@ -58,5 +65,6 @@ def run_command(
     if not summary.attached:
         click.echo("pybpf run: no program could be attached", err=True)
         sys.exit(1)
+
 
 __all__ = ["run_command"]

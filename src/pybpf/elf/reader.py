@@ -1,16 +1,15 @@
 """Read the ELF container of a BPF object into plain records.
 
-pyelftools parses the header and section table; the handful of fixed-size tables a BPF object
-needs (symbols, ``REL`` relocations) are then unpacked here with bounds checks.  Everything below
+The header, the section table and the handful of fixed-size tables a BPF object needs (symbols,
+``REL`` relocations) are unpacked here with ``struct`` and bounds checks.  Everything below
 this module works on these records, so a corrupted file fails *here*, with a
 :class:`pybpf.errors.ELFError` naming the section and offset, instead of deep inside the parser
-with whatever exception pyelftools happened to raise.
+with whatever exception a general-purpose ELF library happened to raise.
 """
 
 from __future__ import annotations
 
 import enum
-import io
 import struct
 from dataclasses import dataclass, field
 
@@ -26,6 +25,10 @@ SHN_COMMON = 0xFFF2
 _SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym
 _REL = struct.Struct("<QQ")  # Elf64_Rel
 _RELA = struct.Struct("<QQq")  # Elf64_Rela
+_EHDR = struct.Struct("<HHIQQQ")  # e_type .. e_shoff
+_EHDR_TAIL = struct.Struct("<HHH")  # e_shentsize, e_shnum, e_shstrndx
+_SHDR = struct.Struct("<IIQQQQIIQQ")  # Elf64_Shdr
+SHN_XINDEX = 0xFFFF
 
 
 class SectionType(enum.IntEnum):
@@ -182,75 +185,48 @@ def read_elf(data: bytes) -> ElfFile:
 
 
 def _read_sections(data: bytes) -> list[Section]:
-    from elftools.common.exceptions import ELFError as PyElfError
+    """Walk the section header table with ``struct``: a BPF object needs nothing more of ELF.
 
-    try:
-        from elftools.elf.elffile import ELFFile
-
-        elf = ELFFile(io.BytesIO(data))
-        header = elf.header
-        machine = header["e_machine"]
-        etype = header["e_type"]
-    except (PyElfError, struct.error, ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
-        raise ELFError(f"unreadable ELF header: {exc}", offset=0) from exc
-    except Exception as exc:  # pyelftools raises many kinds on corrupt input; never let one escape
-        raise ELFError(f"unreadable ELF header: {type(exc).__name__}: {exc}", offset=0) from exc
-    if machine not in ("EM_BPF", EM_BPF):
+    pyelftools did this job before, but importing it cost more than parsing the whole object.
+    The rules are those of the ELF ABI, including extended numbering (``e_shnum == 0`` and
+    ``e_shstrndx == SHN_XINDEX`` moving the real values into section 0's header).
+    """
+    etype, machine, _version, _entry, _phoff, shoff = _EHDR.unpack_from(data, 0x10)
+    shentsize, shnum, shstrndx = _EHDR_TAIL.unpack_from(data, 0x3A)
+    if machine != EM_BPF:
         raise ELFError(f"not a BPF object (e_machine {machine})", offset=0x12)
-    if etype not in ("ET_REL", ET_REL):
+    if etype != ET_REL:
         raise ELFError(f"not a relocatable object (e_type {etype}); pass the .o clang wrote", offset=0x10)
-    try:
-        count = elf.num_sections()
-    except Exception as exc:
-        raise ELFError(f"unreadable section header table: {exc}", offset=0x28) from exc
+    if shoff and shentsize < _SHDR.size:
+        raise ELFError(f"unreadable section header table: too small e_shentsize {shentsize}", offset=0x3A)
+
+    def header(index: int) -> tuple[int, ...]:
+        at = shoff + index * shentsize
+        if at + _SHDR.size > len(data):
+            raise ELFError(f"unreadable header of section #{index}: past the end of the file", offset=0x28)
+        return _SHDR.unpack_from(data, at)
+
+    count = 0
+    if shoff:
+        count = shnum if shnum else header(0)[5]
     if count > 65535 or count * 64 > len(data):
         raise ELFError(f"section header count {count} does not fit the file", offset=0x3C)
-    try:
-        names_index = elf.header["e_shstrndx"]
-        shstrtab = elf._get_section_header(names_index) if count else None
-    except Exception as exc:
-        raise ELFError(f"unreadable section name table: {exc}", offset=0x3E) from exc
     names_data = b""
-    if shstrtab is not None:
-        names_data = _slice(data, shstrtab["sh_offset"], shstrtab["sh_size"], "section names", 0x3E)
+    if count:
+        if shstrndx == SHN_XINDEX:
+            shstrndx = header(0)[6]
+        names = header(shstrndx)
+        names_data = _slice(data, names[4], names[5], "section names", 0x3E)
     sections: list[Section] = []
     for index in range(count):
-        try:
-            h = elf._get_section_header(index)
-            fields = (
-                h["sh_name"],
-                h["sh_type"],
-                h["sh_flags"],
-                h["sh_offset"],
-                h["sh_size"],
-                h["sh_link"],
-                h["sh_info"],
-                h["sh_entsize"],
-            )
-        except Exception as exc:
-            raise ELFError(f"unreadable header of section #{index}: {exc}", offset=0x28) from exc
-        name_off, raw_type, flags, offset, size, link, info, entsize = fields
-        stype = _section_type(raw_type)
+        name_off, stype, flags, _addr, offset, size, link, info, _align, entsize = header(index)
         name = _cstring(names_data, name_off, f"name of section #{index}")
         if stype in (SectionType.NOBITS, SectionType.NULL):
             body = b""
         else:
             body = _slice(data, offset, size, name or f"#{index}", offset)
-        sections.append(Section(index, name, stype, int(flags), offset, size, link, info, entsize, body))
+        sections.append(Section(index, name, stype, flags, offset, size, link, info, entsize, body))
     return sections
-
-
-_SHT_NAMES = {f"SHT_{t.name}": int(t) for t in SectionType}
-
-
-def _section_type(value: object) -> int:
-    """pyelftools reports known constants as strings and unknown ones as ints; we want ints."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value in _SHT_NAMES:
-        return _SHT_NAMES[value]
-    # A type pyelftools knows but BPF objects never use (SHT_GNU_*, SHT_LLVM_*...): keep it opaque.
-    return 0x7FFFFFFF
 
 
 def _slice(data: bytes, offset: int, size: int, what: str, at: int) -> bytes:

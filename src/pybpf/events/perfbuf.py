@@ -25,7 +25,10 @@ from pybpf.attach.perf_event import (
     perf_ioctl,
 )
 from pybpf.enums import MapType
-from pybpf.kernel import FD, KernelError, map_delete, map_info, map_update
+from pybpf.kernel.errors import KernelError
+from pybpf.kernel.fd import FD
+from pybpf.kernel.info import map_info
+from pybpf.kernel.maps import map_delete, map_update
 
 from .errors import EventsError
 from .reader import Decoder, Reader

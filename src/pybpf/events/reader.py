@@ -12,17 +12,19 @@ import os
 import select
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from .errors import BufferTooSmall, DeadlineExceeded, ReaderClosed
+from .errors import BufferTooSmall, DeadlineExceeded, EventsError, ReaderClosed
 
 T = TypeVar("T")
 Decoder = Callable[[bytes], Any]
 
-_WAKE = -1
+# Records drained from the buffer per lock acquisition.
+BATCH = 1024
 
 
 @dataclass
@@ -68,6 +70,8 @@ class Waiter:
             pass
 
     def close(self) -> None:
+        if self._epoll.closed:
+            return
         self.wake()
         self._epoll.close()
         try:
@@ -85,6 +89,11 @@ class Reader(Generic[T]):
         self.stats = ReaderStats()
         self._closed = False
         self._lock = threading.Lock()
+        self._state = threading.Lock()
+        self._waiting = 0
+        # Records already taken out of the buffer (copied, decoded) and not yet handed out:
+        # draining in batches keeps the per-record cost of the lock and the calls low.
+        self._pending: deque[T] = deque()
 
     # -- to implement -------------------------------------------------------------------------
     def _next_record(self, sink: Callable[[memoryview], object]) -> bool:
@@ -94,6 +103,20 @@ class Reader(Generic[T]):
     def _release(self) -> None:
         """Unmap memory and close fds."""
         raise NotImplementedError
+
+    def _fill(self, limit: int) -> int:
+        """Move up to ``limit`` records (decoded) into ``_pending``; readers override it with a
+        tighter loop.  Called with ``_lock`` held."""
+        pending = self._pending
+        decode = self._decode
+        count = 0
+
+        def sink(view: memoryview) -> None:
+            pending.append(decode(view))
+
+        while count < limit and self._next_record(sink):
+            count += 1
+        return count
 
     # -- shared -------------------------------------------------------------------------------
     @property
@@ -114,33 +137,56 @@ class Reader(Generic[T]):
         return self.decoder(data) if self.decoder is not None else data  # type: ignore[return-value]
 
     def _take(self) -> T | None:
-        box: list[T] = []
-
-        def sink(view: memoryview) -> None:
-            box.append(self._decode(view))
-
-        with self._lock:
-            self._check()
-            found = self._next_record(sink)
-        return box[0] if found else None
+        pending = self._pending
+        if not pending:
+            with self._lock:
+                self._check()
+                self._fill(BATCH)
+        try:
+            return pending.popleft()
+        except IndexError:
+            return None
 
     def _wait(self, deadline: float | None) -> bool:
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             return False
-        ready = self._waiter.wait(left)
+        with self._state:
+            self._check()
+            self._waiting += 1
+        try:
+            ready = self._waiter.wait(left)
+        finally:
+            with self._state:
+                self._waiting -= 1
+                # Closing the eventfd under a sleeping epoll_wait would drop its wake-up, so the
+                # last waiter out closes the waiter when close() could not.
+                last = self._closed and self._waiting == 0
+            if last:
+                self._waiter.close()
         self._check()
         return ready
 
     def consume(self, callback: Callable[[T], object] | None = None) -> int:
         """Deliver every record available now to ``callback`` without waiting; returns how many."""
         count = 0
+        pending = self._pending
         while True:
-            record = self._take()
-            if record is None:
-                return count
-            count += 1
-            if callback is not None:
+            if not pending:
+                with self._lock:
+                    self._check()
+                    if not self._fill(BATCH):
+                        return count
+            if callback is None:
+                count += len(pending)
+                pending.clear()
+                continue
+            while pending:
+                try:
+                    record = pending.popleft()
+                except IndexError:
+                    break
+                count += 1
                 callback(record)
 
     def consume_raw(self, callback: Callable[[memoryview], object]) -> int:
@@ -149,7 +195,13 @@ class Reader(Generic[T]):
         count = 0
         with self._lock:
             self._check()
-            while self._next_record(lambda view: callback(view)):
+            while self._pending:
+                record = self._pending.popleft()
+                if not isinstance(record, bytes):
+                    raise EventsError("consume_raw after decoded records were polled: use consume() instead")
+                callback(memoryview(record))
+                count += 1
+            while self._next_record(callback):
                 count += 1
         return count
 
@@ -188,6 +240,17 @@ class Reader(Generic[T]):
         target = memoryview(buffer).cast("B")
         deadline = None if timeout is None else time.monotonic() + timeout
         result: list[int] = []
+        if self._pending:
+            first = self._pending[0]
+            if not isinstance(first, bytes):
+                raise EventsError("read_into after decoded records were polled: use read() instead")
+            if len(first) > len(target):
+                raise BufferTooSmall(
+                    f"record of {len(first)} bytes does not fit in {len(target)}", needed=len(first)
+                )
+            self._pending.popleft()
+            target[: len(first)] = first
+            return len(first)
         while True:
 
             def sink(view: memoryview) -> None:
@@ -239,10 +302,13 @@ class Reader(Generic[T]):
         """Release the buffer; wakes a thread blocked in :meth:`poll`/:meth:`read`. Idempotent."""
         if self._closed:
             return
-        self._closed = True
+        with self._state:
+            self._closed = True
+            waiting = self._waiting
         self._waiter.wake()
         with self._lock:
             self._release()
+        if not waiting:
             self._waiter.close()
 
     def __enter__(self: _R) -> _R:

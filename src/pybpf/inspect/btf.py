@@ -48,7 +48,9 @@ class BTFRecord:
 
     def plain(self) -> str:
         i = self.info
-        line = f"{i.id}: name {i.name or '<anon>'}  size {i.size}B"
+        # bpftool brackets kernel BTF names: "name [vmlinux]".
+        name = f"[{i.name}]" if i.kernel_btf and i.name else (i.name or "<anon>")
+        line = f"{i.id}: name {name}  size {i.size}B"
         if self.prog_ids:
             line += "  prog_ids " + ",".join(map(str, self.prog_ids))
         if self.map_ids:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno as _errno
 import json
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,12 @@ _PER_CPU = {
     MapType.PERCPU_CGROUP_STORAGE,
 }
 _KEYLESS = {MapType.QUEUE, MapType.STACK, MapType.BLOOM_FILTER}
+# Map types whose values, on update, are fds of another object (read back as ids).
+_FD_VALUES: dict[int, ObjectKind] = {
+    MapType.PROG_ARRAY: ObjectKind.PROG,
+    MapType.ARRAY_OF_MAPS: ObjectKind.MAP,
+    MapType.HASH_OF_MAPS: ObjectKind.MAP,
+}
 
 
 @dataclass
@@ -189,14 +196,17 @@ def parse_bytes(words: Sequence[str], what: str) -> bytes:
     return bytes(out)
 
 
+_JSON_HEX = [f"0x{b:02x}" for b in range(256)]
+
+
 def hex_bytes(raw: bytes) -> str:
     """``01 00 00 00``: bpftool's plain hex."""
-    return " ".join(f"{b:02x}" for b in raw)
+    return raw.hex(" ")
 
 
 def json_bytes(raw: bytes) -> list[str]:
-    """``["0x01", "0x00"]``: bpftool's JSON hex."""
-    return [f"0x{b:02x}" for b in raw]
+    """``["0x01", "0x00"]``: bpftool's JSON hex (a table lookup: dumps run this per byte)."""
+    return [_JSON_HEX[b] for b in raw]
 
 
 def check_size(raw: bytes, size: int, what: str) -> bytes:
@@ -213,12 +223,19 @@ class MapView:
 
     def __init__(self, fd: FD) -> None:
         self.fd = fd
+        self._held: list[FD] = []
         self.info = map_info(fd)
         self.per_cpu = self.info.type in _PER_CPU
         self.keyless = self.info.type in _KEYLESS
         btf = btfvalues.kernel_btf(self.info.btf_id) if self.info.btf_id else None
         self.key_codec = btfvalues.codec(btf, self.info.btf_key_type_id, self.info.key_size)
         self.value_codec = btfvalues.codec(btf, self.info.btf_value_type_id, self.info.value_size)
+
+    def close(self) -> None:
+        """Close the fds opened for fd-valued updates (the map's own fd belongs to the caller)."""
+        for held in self._held:
+            held.close()
+        self._held.clear()
 
     @property
     def has_btf(self) -> bool:
@@ -233,6 +250,19 @@ class MapView:
         return check_size(parse_bytes(words, "key"), self.info.key_size, "key")
 
     def value(self, words: Sequence[str]) -> bytes:
+        """The value bytes; for program and map-in-map arrays ``id N``/``pinned P``/``name N``
+        name the object whose fd is stored (the fd stays open until :meth:`close`)."""
+        if words and words[0] in ("id", "pinned", "name", "tag") and self.info.type in _FD_VALUES:
+            from . import select
+
+            selector, rest = select.parse(_FD_VALUES[self.info.type], words)
+            if rest:
+                raise ValueFormatError(
+                    f"value: unexpected {' '.join(rest)!r} after the {selector.describe()}"
+                )
+            fd = select.open_one(selector)
+            self._held.append(fd)
+            return struct.pack("<I", int(fd))
         raw = check_size(parse_bytes(words, "value"), self.info.value_size, "value")
         if self.per_cpu:
             # bpftool sets the same value on every CPU.

@@ -101,8 +101,15 @@ def _memlock(fd: FD) -> int | None:
 
 
 def record(fd: FD) -> ProgRecord:
-    """The record of the program behind ``fd``."""
-    return ProgRecord(info=prog_info(fd), memlock=_memlock(fd))
+    """The record of the program behind ``fd`` (its full name from BTF, as bpftool shows it)."""
+    info = prog_info(fd)
+    if len(info.name) == 15:
+        from dataclasses import replace
+
+        from .xlated import full_name
+
+        info = replace(info, name=full_name(fd, info.name))
+    return ProgRecord(info=info, memlock=_memlock(fd))
 
 
 def all_fds() -> Iterator[FD]:

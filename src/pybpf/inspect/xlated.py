@@ -94,6 +94,26 @@ def fetch(fd: FD) -> XlatedProgram:
     return prog
 
 
+def full_name(fd: FD, short: str) -> str:
+    """The function name from BTF when the kernel's 15-character name is a truncation of it."""
+    first, _ = obj_get_info_by_fd(fd, attrs.ProgInfoStruct())
+    if len(short) < 15 or not first.btf_id or not first.nr_func_info:
+        return short
+    rec = int(first.func_info_rec_size) or 8
+    buf = ctypes.create_string_buffer(rec)
+    again = attrs.ProgInfoStruct(nr_func_info=1, func_info_rec_size=rec, func_info=ctypes.addressof(buf))
+    obj_get_info_by_fd(fd, again)
+    btf = btfvalues.kernel_btf(int(first.btf_id))
+    if btf is None:
+        return short
+    try:
+        func = btf[struct.unpack_from("<I", buf.raw, 4)[0]]
+    except (Error, struct.error):
+        return short
+    name = getattr(func, "name", "")
+    return name if isinstance(func, Func) and name.startswith(short) else short
+
+
 def decode_xlated(raw: bytes) -> list[Instruction]:
     """Translated code, instruction by instruction, never refusing what the kernel wrote.
 

@@ -7,10 +7,8 @@ values, :func:`disassemble` turns them into text in the kernel's or LLVM's synta
 
 from __future__ import annotations
 
-from . import constructors
-from .asm import assemble, detect_dialect
-from .constructors import call_helper, exit, ld_imm64, ld_map_fd, mov32_imm, mov64_imm, mov64_reg
-from .disasm import Resolver, disassemble, format_kernel, format_llvm
+from typing import TYPE_CHECKING, Any
+
 from .helpers import HELPER_IDS, HELPER_NAMES, helper_id, helper_name
 from .instruction import Instruction, decode, encode, iter_decode, slot_offsets
 from .opcodes import (
@@ -26,6 +24,45 @@ from .opcodes import (
     Size,
     Source,
 )
+
+# The assembler, disassembler and constructors are resolved on first use: loading an object
+# only decodes instructions, and the assembler's regular expressions are costly to compile.
+_LAZY = {
+    "constructors": ("constructors", None),
+    "assemble": ("asm", "assemble"),
+    "detect_dialect": ("asm", "detect_dialect"),
+    "call_helper": ("constructors", "call_helper"),
+    "exit": ("constructors", "exit"),
+    "ld_imm64": ("constructors", "ld_imm64"),
+    "ld_map_fd": ("constructors", "ld_map_fd"),
+    "mov32_imm": ("constructors", "mov32_imm"),
+    "mov64_imm": ("constructors", "mov64_imm"),
+    "mov64_reg": ("constructors", "mov64_reg"),
+    "Resolver": ("disasm", "Resolver"),
+    "disassemble": ("disasm", "disassemble"),
+    "format_kernel": ("disasm", "format_kernel"),
+    "format_llvm": ("disasm", "format_llvm"),
+}
+
+if TYPE_CHECKING:
+    from . import constructors
+    from .asm import assemble, detect_dialect
+    from .constructors import call_helper, exit, ld_imm64, ld_map_fd, mov32_imm, mov64_imm, mov64_reg
+    from .disasm import Resolver, disassemble, format_kernel, format_llvm
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "HELPER_IDS",

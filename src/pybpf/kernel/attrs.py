@@ -168,7 +168,7 @@ class InfoAttr(ctypes.Structure):
 
 
 class ProgQueryAttr(ctypes.Structure):
-    """BPF_PROG_QUERY.  ``prog_cnt`` doubles as ``count``."""
+    """BPF_PROG_QUERY.  ``prog_cnt`` doubles as ``count``; ``revision`` is 6.6+ (zero before)."""
 
     _fields_ = (
         ("target_fd", c_uint32),
@@ -178,6 +178,11 @@ class ProgQueryAttr(ctypes.Structure):
         ("prog_ids", c_uint64),
         ("prog_cnt", c_uint32),
         ("prog_attach_flags", c_uint64),
+        # tcx/netkit queries write ``revision`` back whatever size we pass, so the struct must
+        # reach it or the kernel writes past our buffer.
+        ("link_ids", c_uint64),
+        ("link_attach_flags", c_uint64),
+        ("revision", c_uint64),
     )
 
 

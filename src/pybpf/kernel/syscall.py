@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import errno as _errno
-import platform
+import os
 from collections.abc import Callable
 
 from .errors import error_for
@@ -91,7 +91,7 @@ Backend = Callable[[int, "ctypes.Array[ctypes.c_char] | ctypes.Structure", int],
 
 
 def _syscall_number() -> int:
-    machine = platform.machine().lower()
+    machine = os.uname().machine.lower()  # what platform.machine() reads, without importing it
     try:
         return SYS_BPF[machine]
     except KeyError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,15 +19,21 @@ from elftools.dwarf.die import DIE
 from elftools.elf.elffile import ELFFile
 
 MAX_DEPTH = 32
-_MODIFIERS = {"DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type", "DW_TAG_restrict_type",
-              "DW_TAG_atomic_type"}
+_MODIFIERS = {
+    "DW_TAG_typedef",
+    "DW_TAG_const_type",
+    "DW_TAG_volatile_type",
+    "DW_TAG_restrict_type",
+    "DW_TAG_atomic_type",
+}
 _AGGREGATES = {"DW_TAG_structure_type", "DW_TAG_union_type"}
 _SIGNED = {5, 6}  # DW_ATE_signed, DW_ATE_signed_char
 _CHARS = {6, 8}  # DW_ATE_signed_char, DW_ATE_unsigned_char
 _BOOL = 2
 _FLOAT = 4
 
-Decode = Callable[[bytes], Any]
+#: A JSON-able type description (see :func:`layout_of`).
+Layout = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,25 @@ class DwarfStruct:
 
     name: str
     size: int
-    die: DIE
-    _decode: Decode | None = None
+    die: DIE | None = None
+    _layout: Layout | None = None
+
+    @property
+    def layout(self) -> Layout:
+        """Built on first use: most structs of an object are never decoded."""
+        if self._layout is None:
+            self._layout = layout_of(self.die)
+        return self._layout
+
+    @classmethod
+    def from_layout(cls, name: str, layout: Layout) -> DwarfStruct:
+        return cls(name, int(layout.get("size", 0)), None, layout)
 
     def decode(self, data: bytes) -> dict[str, Any]:
         raw = bytes(data[: self.size]).ljust(self.size, b"\0")
         try:
-            if self._decode is None:
-                self._decode = _aggregate_decoder(self.die, 0)
-            value = self._decode(raw)
-        except (struct.error, IndexError, ValueError) as exc:
+            value = decode(self.layout, raw)
+        except (struct.error, IndexError, ValueError, KeyError, TypeError) as exc:
             return {"error": str(exc), "raw": raw.hex()}
         return value if isinstance(value, dict) else {"value": value}
 
@@ -98,13 +112,6 @@ def _strip(die: DIE | None) -> DIE | None:
     return None
 
 
-def _int_decoder(size: int, signed: bool) -> Decode:
-    def decode(raw: bytes) -> int:
-        return int.from_bytes(raw[:size], "little", signed=signed)
-
-    return decode
-
-
 def _size_of(die: DIE | None, depth: int = 0) -> int:
     die = _strip(die)
     if die is None or depth > MAX_DEPTH:
@@ -129,29 +136,52 @@ def _count(array: DIE) -> int:
     return total
 
 
-def decoder_for(die: DIE | None, depth: int = 0) -> tuple[Decode, int]:
-    """(decoder, size) for a DWARF type; unknown kinds decode as hex."""
+def layout_of(die: DIE | None, depth: int = 0) -> Layout:
+    """A JSON-able description of a DWARF type, enough to decode its bytes (see :func:`decode`).
+
+    Kinds: ``int`` (size, signed), ``bool``, ``float``, ``text`` (``char[N]``), ``array``
+    (elem, count), ``struct`` (members: name, offset, layout, bit size, bit offset), ``hex``.
+    """
     die = _strip(die)
     if die is None or depth > MAX_DEPTH:
-        return (lambda raw: raw.hex()), 0
+        return {"k": "hex", "size": 0}
     size = _size_of(die)
     tag = die.tag
     if tag == "DW_TAG_base_type":
         encoding = _attr(die, "DW_AT_encoding", 7)
         if encoding == _BOOL:
-            return (lambda raw: raw[:size] != bytes(size)), size
+            return {"k": "bool", "size": size}
         if encoding == _FLOAT and size in (4, 8):
-            fmt = "<f" if size == 4 else "<d"
-            return (lambda raw: struct.unpack_from(fmt, raw)[0]), size
-        return _int_decoder(size, encoding in _SIGNED), size
-    if tag in ("DW_TAG_pointer_type", "DW_TAG_enumeration_type"):
-        signed = tag == "DW_TAG_enumeration_type" and _is_signed_enum(die)
-        return _int_decoder(size, signed), size
+            return {"k": "float", "size": size}
+        return {"k": "int", "size": size, "signed": encoding in _SIGNED}
+    if tag == "DW_TAG_pointer_type":
+        return {"k": "int", "size": size, "signed": False}
+    if tag == "DW_TAG_enumeration_type":
+        return {"k": "int", "size": size, "signed": _is_signed_enum(die)}
     if tag == "DW_TAG_array_type":
-        return _array_decoder(die, depth)
+        element = _strip(_target(die))
+        count = _count(die)
+        if (
+            element is not None
+            and element.tag == "DW_TAG_base_type"
+            and _attr(element, "DW_AT_encoding") in _CHARS
+        ):
+            return {"k": "text", "size": count}
+        inner = layout_of(element, depth + 1)
+        return {"k": "array", "size": count * int(inner["size"]), "elem": inner, "count": count}
     if tag in _AGGREGATES:
-        return _aggregate_decoder(die, depth), size
-    return (lambda raw: raw[:size].hex()), size
+        members: list[list[Any]] = []
+        for index, member in enumerate(die.iter_children()):
+            if member.tag != "DW_TAG_member":
+                continue
+            offset = _attr(member, "DW_AT_data_member_location", 0)
+            offset = offset if isinstance(offset, int) else 0
+            bits = int(_attr(member, "DW_AT_bit_size", 0) or 0)
+            bit_offset = int(_attr(member, "DW_AT_data_bit_offset", offset * 8) or 0)
+            name = _name(member) or f"(anon{index})"
+            members.append([name, offset, layout_of(_target(member), depth + 1), bits, bit_offset])
+        return {"k": "struct", "size": size, "members": members}
+    return {"k": "hex", "size": size}
 
 
 def _is_signed_enum(die: DIE) -> bool:
@@ -159,52 +189,38 @@ def _is_signed_enum(die: DIE) -> bool:
     return base is not None and _attr(base, "DW_AT_encoding") in _SIGNED
 
 
-def _array_decoder(die: DIE, depth: int) -> tuple[Decode, int]:
-    element = _strip(_target(die))
-    count = _count(die)
-    if element is not None and element.tag == "DW_TAG_base_type" and _attr(element, "DW_AT_encoding") in _CHARS:
-        def text(raw: bytes) -> str:
-            return raw[:count].split(b"\0", 1)[0].decode("utf-8", "replace")
-
-        return text, count
-    inner, step = decoder_for(element, depth + 1)
-    if step <= 0:
-        return (lambda raw: raw.hex()), 0
-
-    def items(raw: bytes) -> list[Any]:
-        return [inner(raw[i * step : (i + 1) * step]) for i in range(count)]
-
-    return items, count * step
-
-
-def _aggregate_decoder(die: DIE, depth: int) -> Decode:
-    # (name, byte offset, decoder, size, bit size, bit offset); bit size 0 for ordinary members
-    members: list[tuple[str, int, Decode, int, int, int]] = []
-    for index, member in enumerate(die.iter_children()):
-        if member.tag != "DW_TAG_member":
-            continue
-        decode, size = decoder_for(_target(member), depth + 1)
-        offset = _attr(member, "DW_AT_data_member_location", 0)
-        offset = offset if isinstance(offset, int) else 0
-        bits = int(_attr(member, "DW_AT_bit_size", 0) or 0)
-        bit_offset = int(_attr(member, "DW_AT_data_bit_offset", offset * 8) or 0)
-        name = _name(member) or f"(anon{index})"
-        members.append((name, offset, decode, size, bits, bit_offset))
-
-    def decode_aggregate(raw: bytes) -> dict[str, Any]:
+def decode(layout: Layout, raw: bytes, depth: int = 0) -> Any:
+    """Plain values for ``raw`` laid out as ``layout`` (``char[]`` as text, structs as dicts)."""
+    kind, size = layout.get("k"), int(layout.get("size", 0))
+    if depth > MAX_DEPTH:
+        return raw.hex()
+    if kind == "int":
+        return int.from_bytes(raw[:size], "little", signed=bool(layout.get("signed")))
+    if kind == "bool":
+        return raw[:size] != bytes(size)
+    if kind == "float":
+        return struct.unpack_from("<f" if size == 4 else "<d", raw.ljust(size, b"\0"))[0]
+    if kind == "text":
+        return raw[:size].split(b"\0", 1)[0].decode("utf-8", "replace")
+    if kind == "array":
+        elem = layout["elem"]
+        step = int(elem.get("size", 0))
+        if step <= 0:
+            return raw[:size].hex()
+        return [decode(elem, raw[i * step : (i + 1) * step], depth + 1) for i in range(int(layout["count"]))]
+    if kind == "struct":
         out: dict[str, Any] = {}
-        for name, offset, decode, size, bits, bit_offset in members:
+        for name, offset, member, bits, bit_offset in layout["members"]:
             if bits:
                 out[name] = (int.from_bytes(raw, "little") >> bit_offset) & ((1 << bits) - 1)
                 continue
-            value = decode(raw[offset : offset + size])
+            value = decode(member, raw[offset : offset + int(member.get("size", 0))], depth + 1)
             if name.startswith("(anon") and isinstance(value, dict):
                 out.update(value)
             else:
                 out[name] = value
         return out
-
-    return decode_aggregate
+    return raw[:size].hex()
 
 
 def _function_of(die: DIE) -> str | None:
@@ -252,7 +268,16 @@ def read_dwarf_types(data: bytes) -> DwarfTypes:
                     if sdie is not None:
                         _add_struct(result, sdie)
                         result.locals.append(LocalVar(function, _name(die), _name(sdie), pointer))
-    except (PyELFError, struct.error, IndexError, KeyError, ValueError, AttributeError, TypeError, UnicodeDecodeError):
+    except (
+        PyELFError,
+        struct.error,
+        IndexError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        TypeError,
+        UnicodeDecodeError,
+    ):
         return result
     return result
 
@@ -267,4 +292,4 @@ def _add_struct(result: DwarfTypes, die: DIE) -> None:
     result.structs[name] = DwarfStruct(f"struct {name}", size, die)
 
 
-__all__ = ["DwarfStruct", "DwarfTypes", "LocalVar", "decoder_for", "read_dwarf_types"]
+__all__ = ["DwarfStruct", "DwarfTypes", "Layout", "LocalVar", "decode", "layout_of", "read_dwarf_types"]

@@ -111,7 +111,9 @@ def find_event_sites(prog: ProgramSpec) -> list[EventSite]:
     return sites
 
 
-def _step(prog: ProgramSpec, insn: Instruction, slot: int, regs: dict[int, _Value], sites: list[EventSite]) -> None:
+def _step(
+    prog: ProgramSpec, insn: Instruction, slot: int, regs: dict[int, _Value], sites: list[EventSite]
+) -> None:
     if insn.is_lddw:
         reloc = prog.relocations.get(slot)
         if reloc is not None and reloc.kind is RelocationKind.MAP:
@@ -143,8 +145,12 @@ def _step(prog: ProgramSpec, insn: Instruction, slot: int, regs: dict[int, _Valu
             target = regs.get(map_reg)
             if target is not None and target[0] == "map":
                 size = regs.get(size_reg)
-                const = size[1] if size is not None and size[0] == "const" and isinstance(size[1], int) else None
-                sites.append(EventSite(prog.name, slot, insn.imm, str(target[1]), const, _line_at(prog, slot)))
+                const = (
+                    size[1] if size is not None and size[0] == "const" and isinstance(size[1], int) else None
+                )
+                sites.append(
+                    EventSite(prog.name, slot, insn.imm, str(target[1]), const, _line_at(prog, slot))
+                )
         for reg in range(6):
             regs.pop(reg, None)
 
@@ -263,7 +269,9 @@ def _lookup(spec: ObjectSpec, dwarf: _Dwarf, type_name: str) -> EventType:
     if found is None:
         found = dwarf.get().struct(type_name)
     if found is None:
-        raise EventTypeError(f"--event-type: the object has no struct called {type_name!r} in its BTF or DWARF")
+        raise EventTypeError(
+            f"--event-type: the object has no struct called {type_name!r} in its BTF or DWARF"
+        )
     return found
 
 

@@ -89,7 +89,9 @@ class Printer:
 
     def histogram(self, map_name: str, title: str, buckets: Mapping[int, int]) -> None:
         if self.json_lines:
-            self._write(_json({"map": map_name, "hist": title, "buckets": {str(k): v for k, v in buckets.items()}}))
+            self._write(
+                _json({"map": map_name, "hist": title, "buckets": {str(k): v for k, v in buckets.items()}})
+            )
             return
         self._write(f"map {map_name}{' ' + title if title else ''}: log2 histogram")
         text = format_log2_hist(buckets, "value")
@@ -102,7 +104,11 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return int(value)
-    if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
         return sum(value)  # per-CPU
     return None
 
@@ -136,8 +142,9 @@ def slot_array(value: Any) -> list[int] | None:
     return None
 
 
-def histograms_of(map_type: Any, key_size: int, value_size: int, max_entries: int,
-                  entries: list[tuple[Any, Any]]) -> Iterator[tuple[str, dict[int, int]]]:
+def histograms_of(
+    map_type: Any, key_size: int, value_size: int, max_entries: int, entries: list[tuple[Any, Any]]
+) -> Iterator[tuple[str, dict[int, int]]]:
     """(title, buckets) for each histogram a map holds; nothing for ordinary maps."""
     if map_type not in HIST_MAP_TYPES:
         return

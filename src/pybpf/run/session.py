@@ -29,9 +29,10 @@ from ..spec import ObjectSpec
 from ..spec.maps import MapOrigin
 from ..tracefs import find_tracefs, parse_trace_line
 from .autoattach import AttachReport, attach_all
-from .infer import Inferred, infer_event_types
+from .infer import Inferred
 from .output import Printer, histograms_of
 from .setvars import apply_assignments
+from .typecache import cached_event_types
 
 TRACE_PRINTK = 6
 TRACE_VPRINTK = 177
@@ -189,10 +190,14 @@ class Session:
         from ..runtime import load
 
         obj_path = object_path(self.path)
-        spec = ObjectSpec.from_file(obj_path)
+        try:
+            data = obj_path.read_bytes()
+        except OSError as exc:
+            raise RunError(f"cannot read {obj_path}: {exc.strerror}") from None
+        spec = ObjectSpec.from_bytes(data, path=str(obj_path))
         if self.options.assignments:
             apply_assignments(spec, self.options.assignments)
-        self.inferred = infer_event_types(spec, self.options.event_types)
+        self.inferred = cached_event_types(spec, data, cache_root(), self.options.event_types)
         summary = RunSummary()
         with ExitStack() as stack, self._stop.signals():
             obj = stack.enter_context(load(spec, runtime=self.options.runtime))
@@ -286,8 +291,12 @@ class Session:
             if spec.origin not in (MapOrigin.USER, MapOrigin.BTF, MapOrigin.LEGACY):
                 continue
             if live.type not in (
-                MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY,
-                MapType.LRU_HASH, MapType.LRU_PERCPU_HASH,
+                MapType.HASH,
+                MapType.ARRAY,
+                MapType.PERCPU_HASH,
+                MapType.PERCPU_ARRAY,
+                MapType.LRU_HASH,
+                MapType.LRU_PERCPU_HASH,
             ):
                 continue
             try:
@@ -296,11 +305,15 @@ class Session:
                 self.printer.info(f"map {name}: cannot read ({exc})")
                 continue
             if live.type in (MapType.ARRAY, MapType.PERCPU_ARRAY):
-                hists = list(histograms_of(live.type, live.key_size, live.value_size, live.max_entries, entries))
+                hists = list(
+                    histograms_of(live.type, live.key_size, live.value_size, live.max_entries, entries)
+                )
                 if not hists:
                     entries = [(k, v) for k, v in entries if _nonzero(v)]
             else:
-                hists = list(histograms_of(live.type, live.key_size, live.value_size, live.max_entries, entries))
+                hists = list(
+                    histograms_of(live.type, live.key_size, live.value_size, live.max_entries, entries)
+                )
             if hists:
                 for title, buckets in hists:
                     self.printer.histogram(name, title, buckets)
@@ -328,4 +341,13 @@ def run(path: Path | str, options: RunOptions | None = None, *, stream: TextIO |
     return Session(path, options or RunOptions(), stream=stream).run()
 
 
-__all__ = ["RunError", "RunOptions", "RunSummary", "Session", "build_cached", "object_path", "run", "uses_trace_printk"]
+__all__ = [
+    "RunError",
+    "RunOptions",
+    "RunSummary",
+    "Session",
+    "build_cached",
+    "object_path",
+    "run",
+    "uses_trace_printk",
+]

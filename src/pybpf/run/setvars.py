@@ -66,9 +66,13 @@ def convert(btf: BTF | None, type_id: int, text: str, what: str) -> Any:
             return ord(text)
         value = _int(text, what)
         bits = t.size * 8
-        low_bound, high_bound = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if t.signed else (0, (1 << bits) - 1)
+        low_bound, high_bound = (
+            (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if t.signed else (0, (1 << bits) - 1)
+        )
         if not low_bound <= value <= high_bound:
-            raise SetError(f"{what}: {value} does not fit a {'signed' if t.signed else 'unsigned'} {bits}-bit integer")
+            raise SetError(
+                f"{what}: {value} does not fit a {'signed' if t.signed else 'unsigned'} {bits}-bit integer"
+            )
         return value
     if isinstance(t, Enum | Enum64):
         for enumerator in t.values:

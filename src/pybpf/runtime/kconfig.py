@@ -7,9 +7,7 @@ The kernel config comes from ``/proc/config.gz`` (CONFIG_IKCONFIG_PROC) or
 
 from __future__ import annotations
 
-import gzip
 import os
-import platform
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -48,6 +46,8 @@ def config_paths() -> list[Path]:
 @cache
 def running_config() -> Mapping[str, str]:
     """The running kernel's configuration; raises :class:`ExternError` when none is readable."""
+    import gzip  # only for /proc/config.gz, and only when an object has __kconfig externs
+
     for path in config_paths():
         try:
             raw = path.read_bytes()
@@ -113,7 +113,7 @@ def _special(name: str) -> int | None:
     if name == "LINUX_KERNEL_VERSION":
         return kernel_version()
     if name == "LINUX_HAS_SYSCALL_WRAPPER":
-        return int(platform.machine() in _SYSCALL_WRAPPER_ARCHES)
+        return int(os.uname().machine in _SYSCALL_WRAPPER_ARCHES)
     if name == "LINUX_HAS_BPF_COOKIE":
         return 1
     return None

@@ -26,7 +26,6 @@ from ..kernel import (
     map_delete,
     map_freeze,
     map_get_next_key,
-    map_info,
     map_lookup,
     map_lookup_and_delete,
     map_update,
@@ -107,6 +106,8 @@ class Map(MutableMapping[Any, Any]):
     @classmethod
     def from_fd(cls, fd: FD, *, btf: BTF | None = None, load_btf: bool = True) -> Map:
         """A :class:`Map` for an fd obtained elsewhere (its definition read from the kernel)."""
+        from ..kernel.info import map_info  # not needed to load an object: keep it off that path
+
         info = map_info(fd)
         if btf is None and load_btf and info.btf_id:
             btf = _kernel_btf_object(info.btf_id)
@@ -143,6 +144,8 @@ class Map(MutableMapping[Any, Any]):
 
     @property
     def info(self) -> Any:
+        from ..kernel.info import map_info
+
         return map_info(self.fd)
 
     def freeze(self) -> None:

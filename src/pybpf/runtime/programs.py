@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..enums import AttachType, ProgramType
-from ..kernel import FD, ProgInfo, obj_pin, prog_info, prog_test_run
+from ..kernel import FD, obj_pin, prog_test_run
+
+if TYPE_CHECKING:
+    from ..kernel.info import ProgInfo
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Program:
     @property
     def info(self) -> ProgInfo:
         """The kernel's view: id, tag, map ids, run statistics."""
+        from ..kernel.info import prog_info  # info records are not needed to load and run
+
         return prog_info(self.fd)
 
     @property

@@ -46,6 +46,16 @@ _SKB_SETTABLE = [
 LOOPBACK_IFINDEX = 1
 _NETWORK_HEADER = {b"\x08\x00": 20, b"\x86\xdd": 40}
 
+_READ_ONLY_CTX = frozenset(
+    {
+        ProgramType.KPROBE,
+        ProgramType.TRACEPOINT,
+        ProgramType.RAW_TRACEPOINT,
+        ProgramType.RAW_TRACEPOINT_WRITABLE,
+        ProgramType.PERF_EVENT,
+        ProgramType.TRACING,
+    }
+)
 L2_TYPES = frozenset({ProgramType.SCHED_CLS, ProgramType.SCHED_ACT})
 SKB_TYPES = frozenset(
     {
@@ -95,6 +105,8 @@ class RunSetup:
     state: PacketState | None = None
     finish: Callable[[Machine], tuple[bytes, bytes]] = field(default=lambda machine: (b"", b""))
     ctx_reader: Callable[[Region, PacketState], Callable[[int, int], int]] | None = None
+    #: programs may store into the context (``__sk_buff`` fields, syscall arguments)
+    ctx_writable: bool = True
 
     def on_start(self, machine: Machine) -> None:
         if self.state is None:
@@ -157,7 +169,7 @@ def xdp_setup(data: bytes, ctx: bytes | None) -> RunSetup:
         out_md = XDP_MD.pack(state.data - state.meta, state.end - state.meta, 0, fields[3], fields[4], 0)
         return state.data_bytes(with_meta=True), out_md
 
-    return RunSetup(md, packet, state, finish, _xdp_reader)
+    return RunSetup(md, packet, state, finish, _xdp_reader, ctx_writable=False)
 
 
 def _skb_reader(region: Region, state: PacketState) -> Callable[[int, int], int]:
@@ -226,14 +238,15 @@ def skb_setup(data: bytes, ctx: bytes | None, type: ProgramType) -> RunSetup:
     return RunSetup(bytes(skb), data[start:], state, finish, _skb_reader)
 
 
-def raw_setup(data: bytes, ctx: bytes | None) -> RunSetup:
-    """Tracing, syscall and other programs: r1 points at ``ctx`` (or at ``data``) as given."""
+def raw_setup(data: bytes, ctx: bytes | None, *, writable: bool = True) -> RunSetup:
+    """Tracing, syscall and other programs: r1 points at ``ctx`` (or at ``data``) as given;
+    only syscall programs may write to it (tracing contexts are read-only to the verifier)."""
 
     def finish(machine: Machine) -> tuple[bytes, bytes]:
         region = machine.regions.get("ctx")
         return data, bytes(region.buf) if region is not None else b""
 
-    return RunSetup(ctx if ctx is not None else data, None, None, finish)
+    return RunSetup(ctx if ctx is not None else data, None, None, finish, ctx_writable=writable)
 
 
 def setup_for(type: ProgramType, data: bytes, ctx: bytes | None) -> RunSetup:
@@ -241,7 +254,7 @@ def setup_for(type: ProgramType, data: bytes, ctx: bytes | None) -> RunSetup:
         return xdp_setup(data, ctx)
     if type in SKB_TYPES:
         return skb_setup(data, ctx, type)
-    return raw_setup(data, ctx)
+    return raw_setup(data, ctx, writable=type not in _READ_ONLY_CTX)
 
 
 __all__ = [

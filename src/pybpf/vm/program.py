@@ -59,8 +59,9 @@ class Program:
         flags: int = 0,
         cpu: int = 0,
     ) -> RunResult:
-        """Run on ``data`` (a packet) and/or ``ctx``; each repetition starts from the input
-        again while maps keep what earlier ones wrote.  ``duration_ns`` is the mean per run."""
+        """Run on ``data`` (a packet) and/or ``ctx``.  As in the kernel, repetitions share one
+        packet and context: a program that moves ``data`` moves it again on every repetition.
+        ``duration_ns`` is the mean per run."""
         host = self.host
         saved_cpu = host.cpu
         if flags & TEST_RUN_ON_CPU:
@@ -68,8 +69,8 @@ class Program:
         try:
             total = 0
             retval, out_data, out_ctx = 0, b"", b""
+            setup = setup_for(self.type, bytes(data), ctx)
             for _ in range(max(repeat, 1)):
-                setup = setup_for(self.type, bytes(data), ctx)
                 started = time.perf_counter_ns()
                 retval, out_data, out_ctx = self._run_chain(setup)
                 total += time.perf_counter_ns() - started
@@ -106,19 +107,25 @@ class Program:
             host.running = True
             try:
                 result = program.prepared.run(
-                    b"", ctx=setup.ctx, packet=setup.packet, space=host.memory, on_start=start
+                    b"",
+                    ctx=setup.ctx,
+                    packet=setup.packet,
+                    ctx_writable=setup.ctx_writable,
+                    space=host.memory,
+                    on_start=start,
                 )
                 out_data, out_ctx = setup.finish(holder[0])
             finally:
                 host.packet = None
                 host.end_run()
-            following = host.programs.get(host.tail_call) if host.tail_call is not None else None
-            if not isinstance(following, Program):
-                return result.r0, out_data, out_ctx
+            # The next program (tail call or repetition) starts from what this one left.
             machine = holder[0]
             ctx_region, packet_region = machine.regions.get("ctx"), machine.regions.get("packet")
             setup.ctx = bytes(ctx_region.buf) if ctx_region is not None else setup.ctx
             setup.packet = bytes(packet_region.buf) if packet_region is not None else setup.packet
+            following = host.programs.get(host.tail_call) if host.tail_call is not None else None
+            if not isinstance(following, Program):
+                return result.r0, out_data, out_ctx
             program = following
 
     def pin(self, path: object) -> None:

@@ -53,3 +53,9 @@ int insp_sock(struct __sk_buff *skb)
 		*count += 1;
 	return twice(skb->len);
 }
+
+SEC("socket")
+int insp_long_program_name(struct __sk_buff *skb)
+{
+	return 0;
+}

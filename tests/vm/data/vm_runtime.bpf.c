@@ -265,3 +265,46 @@ int xdp_inner_map(struct xdp_md *ctx)
 	bpf_perf_event_output(ctx, &perf_out, BPF_F_CURRENT_CPU, &version, sizeof(version));
 	return XDP_PASS;
 }
+
+#define BPF_F_PSEUDO_HDR_FLAG (1ULL << 4)
+#define BPF_F_MARK_MANGLED_0_FLAG (1ULL << 5)
+#define IP_OFF sizeof(struct ethhdr)
+#define UDP_OFF (sizeof(struct ethhdr) + sizeof(struct iphdr))
+
+SEC("tc")
+int tc_nat(struct __sk_buff *skb)
+{
+	__be32 old_ip, new_ip = bpf_htonl(0xC0A80001);
+	__be16 old_port, new_port = bpf_htons(5353);
+	__u8 proto;
+	__s64 diff;
+
+	if (bpf_skb_load_bytes(skb, IP_OFF + offsetof(struct iphdr, protocol), &proto, 1) || proto != 17)
+		return TC_ACT_OK;
+	if (bpf_skb_load_bytes(skb, IP_OFF + offsetof(struct iphdr, saddr), &old_ip, 4))
+		return TC_ACT_OK;
+	diff = bpf_csum_diff(&old_ip, 4, &new_ip, 4, 0);
+	bpf_skb_store_bytes(skb, IP_OFF + offsetof(struct iphdr, saddr), &new_ip, 4, 0);
+	bpf_l3_csum_replace(skb, IP_OFF + offsetof(struct iphdr, check), 0, diff, 0);
+	bpf_l4_csum_replace(skb, UDP_OFF + offsetof(struct udphdr, check), 0, diff,
+			    BPF_F_PSEUDO_HDR_FLAG | BPF_F_MARK_MANGLED_0_FLAG);
+	if (bpf_skb_load_bytes(skb, UDP_OFF + offsetof(struct udphdr, dest), &old_port, 2))
+		return TC_ACT_SHOT;
+	bpf_skb_store_bytes(skb, UDP_OFF + offsetof(struct udphdr, dest), &new_port, 2, 0);
+	bpf_l4_csum_replace(skb, UDP_OFF + offsetof(struct udphdr, check), old_port, new_port,
+			    2 | BPF_F_MARK_MANGLED_0_FLAG);
+	return diff & 0xFF;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+} ports SEC(".maps");
+
+SEC("xdp")
+int xdp_redirect_port(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&ports, (ctx->data_end - ctx->data) & 3, XDP_DROP);
+}

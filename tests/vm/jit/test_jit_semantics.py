@@ -8,11 +8,11 @@ import pytest
 from jit_support import outcome, require_llvmlite
 from vm_builders import returning
 
-from pybpf.errors import Error, NotSupported
+from pybpf.errors import Error
 from pybpf.isa import constructors as c
 from pybpf.isa.instruction import Instruction
 from pybpf.isa.opcodes import AluOp, AtomicOp, JmpOp, Size
-from pybpf.vm import AddressSpace, ExitProgram, Machine, ProgramRejected, RegionKind, VMFault, run
+from pybpf.vm import AddressSpace, ExitProgram, Machine, ProgramRejected, RegionKind, VMFault, prepare, run
 
 require_llvmlite()
 
@@ -296,12 +296,39 @@ def test_memory_buffers_can_be_resized_after_a_run() -> None:
     assert kept.buf[0] == 1
 
 
-def test_region_with_a_python_reader_is_refused() -> None:
-    def with_reader(vm: Machine) -> None:
-        vm.regions["memory"].reader = lambda offset, size: 0
+def _pointer_reader(offset: int, size: int) -> int:
+    """Like a context whose 32-bit field at offset 4 reads as a 64-bit pointer."""
+    if offset == 4:
+        return 0x1_2345_6789
+    if offset == 8:
+        raise ValueError("field 8 is not readable")
+    return offset * 0x11
 
-    with pytest.raises(NotSupported, match="interpreter"):
-        jit.prepare([c.exit()]).run(bytes(8), on_start=with_reader)
+
+READER_PROGRAMS = [
+    pytest.param(returning(c.ldx_mem(Size.W, 0, 1, 4)), id="32-bit field reads as a 64-bit value"),
+    pytest.param(returning(c.ldx_mem(Size.B, 0, 1, 2)), id="byte load is computed"),
+    pytest.param(returning(c.ldx_memsx(Size.H, 0, 1, 12)), id="signed load takes the computed value"),
+    pytest.param(returning(c.ldx_mem(Size.W, 0, 1, 8)), id="reader failure is a fault at the load"),
+    pytest.param(returning(c.ldx_mem(Size.W, 0, 1, 16)), id="bounds are checked before the reader"),
+    pytest.param(
+        returning(c.mov64_imm(2, 1), c.atomic(Size.W, AtomicOp.FETCH_ADD, 1, 2, 12), c.mov64_reg(0, 2)),
+        id="atomic reads through the reader and writes the buffer",
+    ),
+    pytest.param(
+        returning(c.st_mem(Size.W, 1, 0, 9), c.ldx_mem(Size.W, 0, 1, 0)), id="stores go to the buffer"
+    ),
+]
+
+
+@pytest.mark.parametrize("program", READER_PROGRAMS)
+def test_region_with_a_python_reader_behaves_as_on_the_interpreter(program: list[Instruction]) -> None:
+    def attach(vm: Machine) -> None:
+        vm.regions["ctx"].reader = _pointer_reader
+
+    interpreted, compiled = prepare(program), jit.prepare(program)
+    expected = outcome(lambda: interpreted.run(ctx=bytes(16), on_start=attach))
+    assert outcome(lambda: compiled.run(ctx=bytes(16), on_start=attach)) == expected
 
 
 def _bpf_loop(vm: Machine, count: int, callback: int, ctx: int, flags: int, unused: int) -> int:
@@ -366,3 +393,24 @@ def test_helper_may_resize_the_packet_and_legacy_loads_see_the_new_length() -> N
     kwargs: dict[str, Any] = {"packet": b"\x01\x02", "helpers": {44: grow}}
     assert outcome(jit.run, program, **kwargs) == outcome(run, program, **kwargs)
     assert jit.run(program, **kwargs).r0 == 0x0708
+
+
+def test_callback_sees_a_region_its_helper_mapped_just_before() -> None:
+    def for_each(vm: Machine, callback: int, *rest: int) -> int:
+        value = vm.memory.add("map value", RegionKind.MAP_VALUE, (41).to_bytes(8, "little"))
+        try:
+            return vm.call(callback, value.base)
+        finally:
+            vm.memory.remove(value)
+
+    program = [
+        c.ld_func(1, 3),  # the callback at slot 4
+        c.call_helper(164),
+        c.exit(),
+        c.ldx_mem(Size.DW, 0, 1, 0),
+        c.alu64_imm(AluOp.ADD, 0, 1),
+        c.exit(),
+    ]
+    kwargs: dict[str, Any] = {"helpers": {164: for_each}}
+    assert outcome(jit.run, program, **kwargs) == outcome(run, program, **kwargs)
+    assert jit.run(program, **kwargs).r0 == 42

@@ -81,25 +81,33 @@ def name_index(btf: BTF) -> NameIndex:
 def _flavoured_names(btf: BTF, essential: str) -> set[str]:
     """Every ``essential___flavour`` spelled in the strings of ``btf`` and its bases."""
     try:
-        needle = b"\0" + essential.encode() + b"___"
+        prefix = essential.encode() + b"___"
     except UnicodeEncodeError:
         return set()
+    needle = b"\0" + prefix
     names: set[str] = set()
     blob: BTF | None = btf
     while blob is not None:
-        strings = b"\0" + blob.raw_strings
-        pos = strings.find(needle)
-        while pos >= 0:
-            end = strings.find(b"\0", pos + 1)
+        # Searched in place: prepending the NUL a leading name lacks would copy 2.5 MB of
+        # vmlinux strings per lookup, more than the search itself costs.
+        strings = blob.raw_strings
+        if strings.startswith(prefix):
+            start = 0
+        else:
+            found = strings.find(needle)
+            start = found + 1 if found >= 0 else -1
+        while start >= 0:
+            end = strings.find(b"\0", start)
             if end < 0:
                 break
             try:
-                name = strings[pos + 1 : end].decode()
+                name = strings[start:end].decode()
             except UnicodeDecodeError:
                 name = ""
             if name and essential_name(name) == essential:
                 names.add(name)
-            pos = strings.find(needle, pos + 1)
+            found = strings.find(needle, start)
+            start = found + 1 if found >= 0 else -1
         blob = blob.base
     return names
 

@@ -30,9 +30,12 @@ from .layout import (
     ENV_MAY_GOTO,
     ENV_PACKET,
     ENV_PACKET_LEN,
+    ENV_READER,
+    ENV_SCRATCH,
     ENV_SLOTS,
     ENV_STATUS,
     ENV_TABLE,
+    FLAG_READER,
     FLAG_STRICT_ALIGNMENT,
     FLAG_WRITABLE,
     ROW_BASE,
@@ -124,6 +127,14 @@ look:
   %ok = and i1 %c12, %c34
   br i1 %ok, label %good, label %bad
 good:
+  %rf = and i64 %flags, {FLAG_READER}
+  %hasreader = icmp ne i64 %rf, 0
+  %computed = and i1 %hasreader, %isread
+  br i1 %computed, label %python, label %direct, !prof !0
+python:
+  %cp = call ptr @computed(ptr %env, i64 %addr, i64 %size, i64 %slot)
+  ret ptr %cp
+direct:
   %bp = getelementptr i64, ptr %rowp, i64 {ROW_BASE}
   %base = load ptr, ptr %bp
   %p = getelementptr i8, ptr %base, i64 %off
@@ -136,6 +147,18 @@ bad:
 ; The same check kept out of line: the fallback of accesses that usually hit the frame.
 define internal ptr @mem_slow(ptr %env, i64 %addr, i64 %size, i64 %write, i64 %slot) noinline {{
   %p = call ptr @mem(ptr %env, i64 %addr, i64 %size, i64 %write, i64 %slot)
+  ret ptr %p
+}}
+
+; A load from a region whose reader computes it in Python: the value lands in the scratch
+; word, whose address is returned (null if the reader failed; the callback recorded why).
+define internal ptr @computed(ptr %env, i64 %addr, i64 %size, i64 %slot) noinline {{
+  %cbp = getelementptr i64, ptr %env, i64 {ENV_READER}
+  %cb = load ptr, ptr %cbp
+  %status = call i64 %cb(ptr %env, i64 %addr, i64 %size, i64 %slot)
+  %ok = icmp eq i64 %status, 0
+  %scratch = getelementptr i64, ptr %env, i64 {ENV_SCRATCH}
+  %p = select i1 %ok, ptr %scratch, ptr null
   ret ptr %p
 }}
 
@@ -167,17 +190,30 @@ define internal void @stop(ptr %env, i64 %status, i64 %slot, i64 %count) noinlin
 """
 
 
+#: Longest run of instructions (in slot order) between two blocks that test the budget.
+_CHECK_SPAN = 48
+
+
 def _budget_checks(fn: Function) -> frozenset[int]:
-    """Blocks that test the budget: the entry and every target of a backward jump.
+    """Blocks that test the budget: the entry, every backward-jump target, and every so often.
 
     Any cycle of the control-flow graph contains a jump to a slot at or before its own (slots
-    only grow along fall-through), so these bound every run while the blocks in between
-    (switch chains, if/else arms) count their instructions without testing.
+    only grow along fall-through), so backward-jump targets bound every run while the blocks
+    in between (switch chains, if/else arms) count their instructions without testing.  The
+    extra test every :data:`_CHECK_SPAN` instructions is for LLVM's sake: without branches
+    to keep them apart it merges long if/else chains into one huge block, and its code
+    generator is superlinear in block size (8k instructions took 30 s instead of 2 s).
     """
     found = {fn.entry}
-    for start, block in fn.blocks.items():
+    for block in fn.blocks.values():
         last = block.insns[-1][0]
         found.update(target for target in block.successors if target <= last)
+    span = 0
+    for start in sorted(fn.blocks):
+        span += len(fn.blocks[start].insns)
+        if start in found or span > _CHECK_SPAN:
+            found.add(start)
+            span = 0
     return frozenset(found)
 
 
@@ -291,6 +327,7 @@ class _Function:
         index = self.op(f"mul i64 {row}, {ROW_WORDS}")
         rowp = self.op(f"getelementptr i64, ptr {table}, i64 {index}")
         self.emit(f"%fb = load ptr, ptr {rowp}")
+        self.emit(f"%scratch = getelementptr i64, ptr %env, i64 {ENV_SCRATCH}")
         self.emit(f"store i64 {self.env_load(ENV_COUNT)}, ptr %N")
         self.emit(f"br label %b{e}")
         for start in sorted(self.fn.blocks):
@@ -466,7 +503,9 @@ class _Function:
     def address(self, slot: int, base: int, off: int, size: int, *, write: bool) -> str:
         """A pointer to ``size`` bytes at ``base + off``, checked unless a provable frame slot."""
         if base == 10 and not off % size and -STACK_FRAME_SIZE <= off <= -size:
-            return self.op(f"getelementptr i8, ptr %fb, i64 {STACK_FRAME_SIZE + off}")
+            name = f"%fbp{self.tmp()[2:]}"
+            self.emit(f"{name} = getelementptr i8, ptr %fb, i64 {STACK_FRAME_SIZE + off}")
+            return name
         addr = self.get(base)
         if off:
             addr = self.op(f"add i64 {addr}, {off}")
@@ -499,10 +538,17 @@ class _Function:
         return self.op(f"phi ptr [ {quick}, %{fast} ], [ {checked}, %{resume} ]")
 
     def load(self, ptr: str, size: int, signed: bool = False) -> str:
+        """Load through ``ptr``; a value a region's reader computed is taken whole, as the
+        interpreter does (a 32-bit context field can read as a 64-bit pointer)."""
         value = self.op(f"load i{8 * size}, ptr {ptr}, align 1")
         if size == 8:
             return value
-        return self.op(f"{'sext' if signed else 'zext'} i{8 * size} {value} to i64")
+        value = self.op(f"{'sext' if signed else 'zext'} i{8 * size} {value} to i64")
+        if ptr.startswith("%fbp"):  # a provable frame slot: never computed
+            return value
+        whole = self.op("load i64, ptr %scratch")
+        computed = self.op(f"icmp eq ptr {ptr}, %scratch")
+        return self.op(f"select i1 {computed}, i64 {whole}, i64 {value}")
 
     def store(self, ptr: str, size: int, value: str) -> None:
         if size < 8:

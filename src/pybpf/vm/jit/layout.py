@@ -25,6 +25,8 @@ ENV_PACKET = 10  #: address of the buffer LD_ABS/LD_IND read
 ENV_PACKET_LEN = 11
 ENV_CALLBACK = 12  #: address of the helper callback
 ENV_FRAME0 = 13  #: region-table row of the depth-0 stack frame; deeper frames follow it
+ENV_READER = 14  #: address of the callback computing loads of regions with a Python reader
+ENV_SCRATCH = 15  #: where that callback leaves the 64-bit value it computed
 ENV_WORDS = 16
 
 # -- region table rows -------------------------------------------------------------------------
@@ -36,6 +38,7 @@ ROW_FLAGS = 3
 
 FLAG_WRITABLE = 1
 FLAG_STRICT_ALIGNMENT = 2
+FLAG_READER = 4  #: loads are computed in Python (:attr:`pybpf.vm.Region.reader`)
 
 
 class Status(enum.IntEnum):
@@ -61,10 +64,13 @@ __all__ = [
     "ENV_MAY_GOTO",
     "ENV_PACKET",
     "ENV_PACKET_LEN",
+    "ENV_READER",
+    "ENV_SCRATCH",
     "ENV_SLOTS",
     "ENV_STATUS",
     "ENV_TABLE",
     "ENV_WORDS",
+    "FLAG_READER",
     "FLAG_STRICT_ALIGNMENT",
     "FLAG_WRITABLE",
     "ROW_BASE",

@@ -38,6 +38,8 @@ _U64 = ctypes.c_uint64
 _I64 = ctypes.c_int64
 #: The helper callback: (env, id, is_callx, r1..r5, slot, depth) -> r0.
 _CALLBACK = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _I64, _I64, _U64, _U64, _U64, _U64, _U64, _I64, _I64)
+#: The reader callback: (env, address, size, slot) -> 0, or non-zero when it failed.
+_READER = ctypes.CFUNCTYPE(_I64, ctypes.c_void_p, _U64, _I64, _I64)
 _ENTRY = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _U64, _U64, _U64, _U64, _U64, _I64)
 _REPEAT = ctypes.CFUNCTYPE(_U64, ctypes.c_void_p, _U64, _U64, _U64)
 
@@ -58,7 +60,9 @@ class _Run:
     env: ctypes.Array[ctypes.c_uint64]
     table: ctypes.Array[ctypes.c_uint64] | None = None
     legacy: Region | None = None  #: the region LD_ABS/LD_IND read
-    pins: dict[int, Any] = field(default_factory=dict)  #: id(region) -> ctypes view holding its buffer
+    #: id(region) -> (region, ctypes view pinning its buffer); holding the region keeps its id
+    #: from being reused by a new region while the pin lives
+    pins: dict[int, tuple[Region, Any]] = field(default_factory=dict)
     error: BaseException | None = None
 
     def publish(self) -> None:
@@ -68,12 +72,6 @@ class _Run:
         (map values) or change bounds.  Buffers are pinned so their addresses stay valid.
         """
         regions = self.machine.memory.regions
-        for region in regions:
-            if region.reader is not None:
-                raise NotSupported(
-                    f"region {region.name!r} computes its loads in Python; the JIT cannot run it "
-                    "(use the interpreter)"
-                )
         rows = max((region.base >> 32 for region in regions), default=0) + 1
         table = self.table
         if table is None or len(table) < rows * L.ROW_WORDS:
@@ -87,22 +85,25 @@ class _Run:
         for region in regions:
             key = id(region)
             live.add(key)
-            view = self.pins.get(key)
+            pinned = self.pins.get(key)
+            view = pinned[1] if pinned is not None else None
             if view is None and region.buf:
                 view = (ctypes.c_char * len(region.buf)).from_buffer(region.buf)
-                self.pins[key] = view
+                self.pins[key] = (region, view)
             row = (region.base >> 32) * L.ROW_WORDS
             table[row + L.ROW_BASE] = ctypes.addressof(view) if view is not None else 0
             table[row + L.ROW_LO] = region.lo
             table[row + L.ROW_HI] = min(region.hi, len(region.buf))
-            table[row + L.ROW_FLAGS] = (L.FLAG_WRITABLE if region.writable else 0) | (
-                L.FLAG_STRICT_ALIGNMENT if region.strict_alignment else 0
+            table[row + L.ROW_FLAGS] = (
+                (L.FLAG_WRITABLE if region.writable else 0)
+                | (L.FLAG_STRICT_ALIGNMENT if region.strict_alignment else 0)
+                | (L.FLAG_READER if region.reader is not None else 0)
             )
         for key in [key for key in self.pins if key not in live]:
             del self.pins[key]
         if self.legacy is not None:
-            view = self.pins.get(id(self.legacy))
-            self.env[L.ENV_PACKET] = ctypes.addressof(view) if view is not None else 0
+            pinned = self.pins.get(id(self.legacy))
+            self.env[L.ENV_PACKET] = ctypes.addressof(pinned[1]) if pinned is not None else 0
             self.env[L.ENV_PACKET_LEN] = len(self.legacy.buf)
 
     def unpin_data(self) -> None:
@@ -177,6 +178,8 @@ class Program:
         self._runs: dict[int, _Run] = {}
         self._callback = _CALLBACK(self._on_helper)
         self._callback_address = ctypes.cast(self._callback, ctypes.c_void_p).value or 0
+        self._reader = _READER(self._on_read)
+        self._reader_address = ctypes.cast(self._reader, ctypes.c_void_p).value or 0
 
     @property
     def instructions(self) -> list[Instruction]:
@@ -281,6 +284,7 @@ class Program:
             env[L.ENV_COUNT] = 0
             env[L.ENV_MAY_GOTO] = MAY_GOTO_BUDGET
             env[L.ENV_CALLBACK] = self._callback_address
+            env[L.ENV_READER] = self._reader_address
             env[L.ENV_FRAME0] = frames[0].base >> 32
             r1 = (ctx_region or mem).base
             started = time.perf_counter_ns()
@@ -313,9 +317,12 @@ class Program:
 
         def bind(native: Callable[..., int]) -> Callable[..., int]:
             def call(r1: int, r2: int, r3: int, r4: int, r5: int, top: int, depth: int) -> int:
+                run.publish()  # the calling helper may have mapped regions (map keys, values)
                 r0 = native(key, r1, r2, r3, r4, r5, depth)
                 if env[L.ENV_STATUS]:
                     raise _NativeStop
+                run.sync_frames()
+                run.unpin_data()  # the helper goes on in Python and may resize buffers
                 return int(r0)
 
             return call
@@ -370,6 +377,22 @@ class Program:
         assert error is not None
         raise VMFault(f"helper failed: {type(error).__name__}: {error}", index=slot) from error
 
+    def _on_read(self, env_address: int, address: int, size: int, slot: int) -> int:
+        """Compute a load from a region with a Python reader (bounds were checked natively)."""
+        run = self._runs[env_address]
+        env = run.env
+        try:
+            region = run.machine.memory.region_of(address)
+            reader = region.reader if region is not None else None
+            offset = address & 0xFFFFFFFF
+            env[L.ENV_SCRATCH] = (reader or _never)(offset, size) & MASK64
+            return 0
+        except BaseException as exc:  # handed to Python after the native frames return
+            run.error = exc
+            env[L.ENV_FAULT_SLOT] = slot
+            env[L.ENV_STATUS] = L.Status.HELPER_ERROR
+            return 1
+
     def _on_helper(
         self,
         env_address: int,
@@ -415,6 +438,10 @@ class Program:
             env[L.ENV_FAULT_SLOT] = slot
             env[L.ENV_STATUS] = L.Status.HELPER_ERROR
         return 0
+
+
+def _never(offset: int, size: int) -> int:  # pragma: no cover - only flagged regions call back
+    raise VMFault("load computed for a region without a reader")
 
 
 def prepare(

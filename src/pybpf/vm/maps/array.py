@@ -37,7 +37,7 @@ class ArrayStorage(Storage):
             index = self._index(key)
         except MapOpError:
             return 0
-        return self.regions[self.region_for_cpu(self.machine.cpu)].base + index * self.stride
+        return self.regions[self.region_for_cpu(self.host.cpu)].base + index * self.stride
 
     def read(self, key: bytes) -> bytes:
         index = self._index(key)
@@ -54,7 +54,7 @@ class ArrayStorage(Storage):
             raise MapOpError(_errno.EEXIST, "array elements always exist (BPF_NOEXIST)")
         if from_program:
             self._check_value(value, self.value_size)
-            region = self.regions[self.region_for_cpu(self.machine.cpu)]
+            region = self.regions[self.region_for_cpu(self.host.cpu)]
             region.buf[index * self.stride : index * self.stride + self.value_size] = value
             return
         self._check_value(value)
@@ -87,7 +87,7 @@ class PerCPUArrayStorage(ArrayStorage):
     percpu = True
 
     def _labels(self) -> list[str]:
-        return [f" (cpu {cpu})" for cpu in range(self.machine.cpus)]
+        return [f" (cpu {cpu})" for cpu in range(self.host.cpus)]
 
     def region_for_cpu(self, cpu: int) -> int:
         return cpu

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ...enums import MapFlags, MapType
-from ...kernel.errors import InvalidArgument, KernelError, KeyExists, KeyNotFound, MapFull
+from ...kernel.errors import InvalidArgument, KernelError, KeyExists, KeyNotFound, MapFull, PermissionDenied
 from ..memory import AddressSpace, Region, RegionKind
 
 ANY, NOEXIST, EXIST, F_LOCK = 0, 1, 2, 4
@@ -25,6 +25,7 @@ _ERRORS: dict[int, type[KernelError]] = {
     _errno.EEXIST: KeyExists,
     _errno.E2BIG: MapFull,
     _errno.ENOSPC: MapFull,
+    _errno.EPERM: PermissionDenied,
 }
 
 
@@ -88,7 +89,7 @@ class Storage:
 
     def __init__(
         self,
-        machine: MapHost,
+        host: MapHost,
         name: str,
         type: MapType,
         key_size: int,
@@ -96,7 +97,7 @@ class Storage:
         max_entries: int,
         flags: int = 0,
     ) -> None:
-        self.machine = machine
+        self.host = host
         self.name = name
         self.type = type
         self.key_size = key_size
@@ -110,10 +111,10 @@ class Storage:
     # -- helpers for subclasses --------------------------------------------------------------
     @property
     def syscall_value_size(self) -> int:
-        return stride(self.value_size) * self.machine.cpus if self.percpu else self.value_size
+        return stride(self.value_size) * self.host.cpus if self.percpu else self.value_size
 
     def _region(self, size: int, data: bytes | None = None, label: str = "") -> Region:
-        region = self.machine.memory.add(
+        region = self.host.memory.add(
             f"map {self.name!r} value{label}",
             RegionKind.MAP_VALUE,
             data if data is not None else size,

@@ -78,7 +78,7 @@ class RingBufStorage(Storage):
         span = record_span(size)
         if size <= 0 or self.producer - self.consumer + span > self.max_entries:
             return 0
-        region = self.machine.memory.add(f"ringbuf {self.name!r} record", RegionKind.MAP_VALUE, size)
+        region = self.host.memory.add(f"ringbuf {self.name!r} record", RegionKind.MAP_VALUE, size)
         record = _Record(self.producer, span, region)
         self.producer += span
         self.records.append(record)
@@ -126,7 +126,7 @@ class RingBufStorage(Storage):
     def _consume(self, record: _Record) -> None:
         self.records.popleft()
         self.consumer = record.position + record.span
-        self.machine.retire(record.region)
+        self.host.retire(record.region)
 
     def count(self) -> int:
         return sum(1 for r in self.records if r.state == "committed")
@@ -141,14 +141,14 @@ class PerfEventArrayStorage(Storage):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if not self.max_entries:
-            self.max_entries = self.machine.cpus
+            self.max_entries = self.host.cpus
         self.queues: dict[int, deque[bytes]] = {}
         self.signal = Signal()
 
     def output(self, data: bytes, flags: int) -> None:
         index = flags & 0xFFFFFFFF
         if index == F_CURRENT_CPU:
-            index = self.machine.cpu
+            index = self.host.cpu
         if index >= self.max_entries:
             raise MapOpError(_errno.E2BIG, f"perf event array index {index} out of range")
         queue = self.queues.get(index)
@@ -206,7 +206,7 @@ class PerfBufferReader(Reader[Any]):
 
     def __init__(self, storage: PerfEventArrayStorage, *, decoder: Decoder | None = None) -> None:
         self._storage = storage
-        for cpu in range(min(storage.machine.cpus, storage.max_entries)):
+        for cpu in range(min(storage.host.cpus, storage.max_entries)):
             storage.queues.setdefault(cpu, deque())
         super().__init__([storage.signal.fd], decoder)
 

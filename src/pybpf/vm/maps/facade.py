@@ -6,6 +6,7 @@ come back as :class:`pybpf.runtime.PerCPU`, so code reading maps runs on either 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -39,7 +40,7 @@ class Map(MutableMapping[Any, Any]):
         self._value = codec_of(btf, value_type_id, self.value_size, "value")
         self.percpu = storage.percpu
         self._stride = stride(self.value_size)
-        self._ncpus = storage.machine.cpus if self.percpu else 1
+        self._ncpus = storage.host.cpus if self.percpu else 1
         self._closed = False
 
     def _call(self, command: str, op: Any, *args: Any) -> Any:
@@ -67,7 +68,7 @@ class Map(MutableMapping[Any, Any]):
 
     def _writable(self) -> None:
         if self.storage.frozen:
-            raise map_error(1, f"{self.name}: the map is frozen", "map_update")
+            raise map_error(errno.EPERM, f"{self.name}: the map is frozen", "map_update")
 
     # ---------------------------------------------------------------- encoding
     def encode_key(self, key: Any) -> bytes:

@@ -28,7 +28,7 @@ class HashStorage(Storage):
         self.stride = stride(self.value_size)
 
     def _cpus(self) -> int:
-        return self.machine.cpus if self.percpu else 1
+        return self.host.cpus if self.percpu else 1
 
     def _touch(self, key: bytes) -> None:
         """An access from a program: LRU maps remember it."""
@@ -40,7 +40,7 @@ class HashStorage(Storage):
         if regions is None:
             return 0
         self._touch(key)
-        return regions[self.machine.cpu if self.percpu else 0].base
+        return regions[self.host.cpu if self.percpu else 0].base
 
     def read(self, key: bytes) -> bytes:
         self._check_key(key)
@@ -75,9 +75,9 @@ class HashStorage(Storage):
                 # The kernel replaces the element: a program's old pointer sees the old value.
                 old = regions[0]
                 regions[0] = self._region(self.value_size)
-                self.machine.retire(old)
+                self.host.retire(old)
         if self.percpu and from_program:
-            cpu = self.machine.cpu
+            cpu = self.host.cpu
             for index, region in enumerate(regions):
                 if index == cpu:
                     region.buf[:] = value
@@ -96,7 +96,7 @@ class HashStorage(Storage):
         if regions is None:
             raise MapOpError(_errno.ENOENT, "no such key")
         for region in regions:
-            self.machine.retire(region)
+            self.host.retire(region)
 
     def keys(self) -> Iterator[bytes]:
         return iter(list(self.elements))
@@ -130,7 +130,7 @@ class LRUHashStorage(HashStorage):
         while len(self.elements) >= max(self.max_entries, 1):
             _victim, regions = self.elements.popitem(last=False)
             for region in regions:
-                self.machine.retire(region)
+                self.host.retire(region)
 
 
 class LRUPerCPUHashStorage(LRUHashStorage):

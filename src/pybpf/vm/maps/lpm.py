@@ -70,7 +70,7 @@ class LPMTrieStorage(Storage):
         if not present and len(self.elements) >= self.max_entries:
             raise MapOpError(_errno.ENOSPC, f"the trie is full ({self.max_entries} prefixes)")
         if present:
-            self.machine.retire(self.elements[slot][1])
+            self.host.retire(self.elements[slot][1])
         region = self._region(self.value_size, value)
         self.elements[slot] = (self._canonical(prefixlen, data), region)
 
@@ -79,12 +79,17 @@ class LPMTrieStorage(Storage):
         found = self.elements.pop((prefixlen, _bits(data, prefixlen)), None)
         if found is None:
             raise MapOpError(_errno.ENOENT, "no such prefix")
-        self.machine.retire(found[1])
+        self.host.retire(found[1])
 
     def keys(self) -> Iterator[bytes]:
-        # The kernel walks the trie post-order: longer (more specific) prefixes first.
-        ordered = sorted(self.elements.items(), key=lambda item: (-item[0][0], item[1][0][4:]))
-        return iter([key for _, (key, _) in ordered])
+        # The kernel walks the trie in post-order, bit 0 before bit 1: a prefix comes after
+        # every longer prefix it contains.  Sorting the bit strings with an end marker above
+        # both bit values gives exactly that order.
+        def position(slot: tuple[int, int]) -> str:
+            length, bits = slot
+            return (format(bits, f"0{length}b") if length else "") + "2"
+
+        return iter([self.elements[slot][0] for slot in sorted(self.elements, key=position)])
 
     def count(self) -> int:
         return len(self.elements)

@@ -1,0 +1,230 @@
+# ruff: noqa: E402 - imports follow the sys.path fix-up below
+"""Ring buffer consumption speed in Python (raw and decoded) against a C consumer of ours.
+
+A BPF producer (XDP program run by BPF_PROG_TEST_RUN ``repeat=N``) writes N 16-byte events into a
+ring big enough to hold them all; each consumer then drains the same N records, so the figures
+measure consumption alone.  A live run with the producer in a thread reports lost events.
+The C consumer (below, compiled with gcc) implements the same mmap protocol as pybpf.events.
+
+    .venv/bin/python bench/ringbuf.py [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import sys
+
+# bench/ holds scripts named like stdlib modules (inspect.py): keep them off the import path.
+sys.path[:] = [p for p in sys.path if p not in ("", str(__import__("pathlib").Path(__file__).parent))]
+
+import argparse
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from pybpf import kernel
+from pybpf.attach import attach_raw_tracepoint
+from pybpf.enums import MapType, ProgramType
+from pybpf.events import RingBuffer
+from pybpf.isa import constructors as c
+from pybpf.isa import encode
+from pybpf.isa.opcodes import AluOp, AtomicOp, JmpOp, Size
+
+EVENT = struct.Struct("=QQ")
+
+C_CONSUMER = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+
+int main(int argc, char **argv) {
+    int fd = atoi(argv[1]);
+    unsigned long size = strtoul(argv[2], 0, 0), want = strtoul(argv[3], 0, 0);
+    long page = sysconf(_SC_PAGESIZE);
+    volatile uint64_t *cons = mmap(0, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    uint8_t *prod_page = mmap(0, page + 2 * size, PROT_READ, MAP_SHARED, fd, page);
+    if (cons == MAP_FAILED || prod_page == MAP_FAILED) { perror("mmap"); return 1; }
+    volatile uint64_t *prod = (volatile uint64_t *)prod_page;
+    uint8_t *data = prod_page + page;
+    uint64_t pos = *cons, got = 0, sum = 0;
+    double start = now();
+    while (got < want) {
+        uint64_t end = __atomic_load_n(prod, __ATOMIC_ACQUIRE);
+        while (pos < end) {
+            uint32_t len = __atomic_load_n((uint32_t *)(data + (pos & (size - 1))), __ATOMIC_ACQUIRE);
+            if (len & (1u << 31)) break;
+            if (!(len & (1u << 30))) { sum += *(uint64_t *)(data + (pos & (size - 1)) + 8); got++; }
+            pos += ((len & ~(3u << 30)) + 8 + 7) & ~7ull;
+            __atomic_store_n(cons, pos, __ATOMIC_RELEASE);
+        }
+    }
+    double took = now() - start;
+    printf("%lu %.9f %lu\n", (unsigned long)got, took, (unsigned long)sum);
+    return 0;
+}
+"""
+
+
+def _resolve(items: list) -> bytes:
+    """Instructions with ``"name:"`` labels and ``("jeq0"|"ja", name)`` jumps → bytes."""
+    where, pos = {}, 0
+    for item in items:
+        if isinstance(item, str):
+            where[item[:-1]] = pos
+        else:
+            pos += 1 if isinstance(item, tuple) else item.size // 8
+    out, pos = [], 0
+    for item in items:
+        if isinstance(item, str):
+            continue
+        if isinstance(item, tuple):
+            offset = where[item[1]] - pos - 1
+            out.append(c.jmp_imm(JmpOp.JEQ, 0, 0, offset) if item[0] == "jeq0" else c.ja(offset))
+            pos += 1
+        else:
+            out.append(item)
+            pos += item.size // 8
+    return encode(out)
+
+
+def producer_insns(state_fd: int, ringbuf_fd: int) -> bytes:
+    """state[0]++ as the sequence number; bpf_ringbuf_output((seq, ~seq)); refusals in state[1]."""
+
+    def lookup(slot: int) -> list:
+        return [
+            c.mov64_imm(1, slot),
+            c.stx_mem(Size.W, 10, 1, -4),
+            c.mov64_reg(2, 10),
+            c.alu64_imm(AluOp.ADD, 2, -4),
+            c.ld_map_fd(1, state_fd),
+            c.call_helper(1),
+            ("jeq0", "out"),
+        ]
+
+    return _resolve(
+        [
+            *lookup(0),
+            c.mov64_imm(6, 1),
+            c.atomic(Size.DW, AtomicOp.FETCH_ADD, 0, 6, 0),
+            c.stx_mem(Size.DW, 10, 6, -24),
+            c.mov64_reg(7, 6),
+            c.alu64_imm(AluOp.XOR, 7, -1),
+            c.stx_mem(Size.DW, 10, 7, -16),
+            c.ld_map_fd(1, ringbuf_fd),
+            c.mov64_reg(2, 10),
+            c.alu64_imm(AluOp.ADD, 2, -24),
+            c.mov64_imm(3, EVENT.size),
+            c.mov64_imm(4, 0),
+            c.call_helper(130),
+            ("jeq0", "out"),
+            *lookup(1),
+            c.mov64_imm(1, 1),
+            c.atomic(Size.DW, AtomicOp.ADD, 0, 1, 0),
+            "out:",
+            c.mov64_imm(0, 2),
+            c.exit(),
+        ]
+    )
+
+
+def _state(fd: kernel.FD) -> tuple[int, int]:
+    return tuple(struct.unpack("=Q", kernel.map_lookup(fd, struct.pack("=I", i), 8))[0] for i in (0, 1))  # type: ignore[return-value]
+
+
+def _reset(fd: kernel.FD) -> None:
+    for i in (0, 1):
+        kernel.map_update(fd, struct.pack("=I", i), bytes(8))
+
+
+def _python_rate(ring: kernel.FD, size: int, fill, n: int, decoded: bool) -> float:
+    fill(n)
+    with RingBuffer(ring, size=size, decoder=EVENT.unpack if decoded else None) as reader:
+        start = time.perf_counter()
+        got = reader.consume()
+        took = time.perf_counter() - start
+    assert got == n, (got, n)
+    return n / took
+
+
+def _c_rate(binary: Path, ring: kernel.FD, size: int, fill, n: int) -> float:
+    fill(n)
+    out = subprocess.run(
+        [str(binary), str(int(ring)), str(size), str(n)],
+        pass_fds=[int(ring)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    got, took = int(out[0]), float(out[1])
+    assert got == n
+    return n / took
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    n = args.events
+    size = 1 << max(16, (n * 24 * 2 - 1).bit_length())  # room for all records
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    state = kernel.map_create(MapType.ARRAY, 4, 8, 2, name="state")
+    ring = kernel.map_create(MapType.RINGBUF, 0, 0, size, name="bench")
+    prog = kernel.prog_load(ProgramType.XDP, producer_insns(int(state), int(ring)), "GPL")
+
+    def fill(count: int) -> None:
+        kernel.prog_test_run(prog, bytes(64), repeat=count)
+
+    print(f"ring buffer: {size >> 20} MiB, {n} events of {EVENT.size} bytes per run")
+    raw = _python_rate(ring, size, fill, n, decoded=False)
+    dec = _python_rate(ring, size, fill, n, decoded=True)
+    print(f"python raw      : {raw:12,.0f} events/s")
+    print(f"python decoded  : {dec:12,.0f} events/s (struct.unpack)")
+    if gcc:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "consumer.c"
+            src.write_text(C_CONSUMER)
+            binary = Path(tmp) / "consumer"
+            subprocess.run([gcc, "-O2", str(src), "-o", str(binary)], check=True)
+            crate = _c_rate(binary, ring, size, fill, n)
+        print(f"C consumer      : {crate:12,.0f} events/s")
+        print(f"python raw / C  : {raw / crate:12.1%} (goal >= 25%)")
+    else:
+        print("C consumer      : skipped (no gcc)")
+
+    # Live: producer in a thread, small ring, consumer racing it.
+    _reset(state)
+    small = kernel.map_create(MapType.RINGBUF, 0, 0, 1 << 18, name="live")
+    live_prog = kernel.prog_load(ProgramType.XDP, producer_insns(int(state), int(small)), "GPL")
+    with RingBuffer(small) as reader:
+        worker = threading.Thread(target=lambda: kernel.prog_test_run(live_prog, bytes(64), repeat=n))
+        start = time.perf_counter()
+        worker.start()
+        received = 0
+        while worker.is_alive():
+            received += reader.consume()
+        received += reader.consume()
+        took = time.perf_counter() - start
+    sent, refused = _state(state)
+    print(f"live (256 KiB)  : sent {sent}, received {received}, lost {refused} in {took:.2f} s")
+
+    # Attach/detach cycles of a raw tracepoint link.
+    rt = kernel.prog_load(ProgramType.RAW_TRACEPOINT, encode([c.mov64_imm(0, 0), c.exit()]), "GPL")
+    cycles, end = 0, time.perf_counter() + 1.0
+    while time.perf_counter() < end:
+        attach_raw_tracepoint(rt, "sys_enter").close()
+        cycles += 1
+    print(f"attach+detach   : {cycles:12,.0f} cycles/s (raw_tracepoint sys_enter)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""Paths shared by the ``pybpf run`` tests (importable as ``run_testlib``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from testlib import ROOT
+
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = ROOT / "examples"
