@@ -75,3 +75,15 @@ def fdinfo_prog_ids() -> set[int]:
         except OSError:
             continue
     return found
+
+
+def link_gone(link_id: int, within: float = 5.0) -> bool:
+    """Whether link ``link_id`` disappears (its release may run from a kernel work queue)."""
+    import time
+
+    deadline = time.monotonic() + within
+    while link_id in live_link_ids():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from attach_testlib import find_tool, live_link_ids, load_counter, read_counter, require_kernel_feature
+from attach_testlib import find_tool, link_gone, load_counter, read_counter, require_kernel_feature
 
 from pybpf import kernel
 from pybpf.attach import XDPFlags, attach_cgroup, attach_socket_filter, attach_tcx, attach_xdp
@@ -195,7 +195,7 @@ def test_xdp_link_on_veth_sees_packets_from_the_peer_namespace(
         link_id = link.id
         _send_udp(a, "10.213.0.2")
         assert read_counter(counter_map) >= 1
-    assert link_id not in live_link_ids()
+    assert link_gone(link_id)
 
 
 @pytest.mark.parametrize("direction", ["ingress", "egress"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 from attach_testlib import require_kernel_feature
@@ -131,3 +132,35 @@ def test_bpf_printk_on_execve_is_read_back_through_trace_pipe(tracefs_ok: None) 
                 seen.append(event)
                 break
     assert seen and seen[0].function == "bpf_trace_printk"
+
+
+def test_missing_tracefs_without_mounting_raises_tracefs_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pybpf.tracefs as tracefs
+
+    monkeypatch.setattr(tracefs, "_mounted_tracefs", lambda: [])
+    monkeypatch.setattr(tracefs, "CANDIDATES", (str(tmp_path / "none"),))
+    with pytest.raises(TracefsError, match="not mounted"):
+        tracefs.find_tracefs(mount=False)
+
+
+def test_failed_mount_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import errno
+
+    import pybpf.tracefs as tracefs
+
+    def refuse(source: str, target: str, fstype: str) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted", target)
+
+    monkeypatch.setattr(tracefs, "_mounted_tracefs", lambda: [])
+    monkeypatch.setattr(tracefs, "CANDIDATES", (str(tmp_path / "none"),))
+    monkeypatch.setattr(tracefs, "_mount", refuse)
+    with pytest.raises(TracefsError, match="CAP_SYS_ADMIN"):
+        tracefs.find_tracefs()
+
+
+@pytest.mark.kernel
+def test_trace_pipe_iteration_ends_at_its_timeout(tracefs_ok: None) -> None:
+    events = list(trace_pipe(timeout=0.1))
+    assert all(event.line for event in events)

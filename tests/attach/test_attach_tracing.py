@@ -13,6 +13,7 @@ from attach_testlib import (
     counter_insns,
     fdinfo_prog_ids,
     find_tool,
+    link_gone,
     live_link_ids,
     load_counter,
     read_counter,
@@ -64,7 +65,7 @@ def test_closed_tracepoint_link_leaves_no_link_id_and_no_program_reference(count
     assert link_id in live_link_ids()
     link.close()
     prog.close()
-    assert link_id not in live_link_ids()
+    assert link_gone(link_id)
     assert prog_id not in fdinfo_prog_ids()
     before = read_counter(counter_map)
     os.getpid()
@@ -206,7 +207,7 @@ def test_pinned_link_outlives_its_fd_until_the_pin_is_removed(counter_map: kerne
             assert again.id == link_id
     finally:
         pin.unlink(missing_ok=True)
-    assert link_id not in live_link_ids()
+    assert link_gone(link_id)
 
 
 def test_garbage_collected_link_detaches(counter_map: kernel.FD) -> None:
@@ -215,7 +216,7 @@ def test_garbage_collected_link_detaches(counter_map: kernel.FD) -> None:
     assert link is not None
     link_id = link.id
     link = None
-    assert link_id not in live_link_ids()
+    assert link_gone(link_id)
 
 
 def test_uprobe_pmu_type_is_published(bpf_ok: None) -> None:
@@ -224,3 +225,49 @@ def test_uprobe_pmu_type_is_published(bpf_ok: None) -> None:
 
     assert pmu_type("uprobe") > 5
     assert pmu_format_bit("uprobe", "retprobe") >= 0
+
+
+def test_uprobe_with_a_pid_filter_ignores_calls_of_other_processes(counter_map: kernel.FD) -> None:
+    prog = load_counter(ProgramType.KPROBE, counter_map)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        with attach_uprobe(prog, "libc.so.6", "getpid", pid=other.pid):
+            _libc_getpid(3)
+    finally:
+        other.kill()
+        other.wait()
+    assert read_counter(counter_map) == 0
+
+
+def test_tracepoint_falls_back_to_perf_ioctls_when_perf_links_are_refused(
+    counter_map: kernel.FD, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from pybpf.attach import tracing
+    from pybpf.kernel.errors import error_for
+
+    def no_perf_links(*args: object, **kwargs: object) -> kernel.FD:
+        raise error_for("BPF_LINK_CREATE", errno.EINVAL)
+
+    monkeypatch.setattr(tracing, "link_create", no_perf_links)
+    prog = load_counter(ProgramType.TRACEPOINT, counter_map)
+    with attach_tracepoint(prog, "syscalls", "sys_enter_getpid") as link:
+        assert link.bpf_links == []
+        os.getpid()
+    assert read_counter(counter_map) >= 1
+    before = read_counter(counter_map)
+    os.getpid()
+    assert read_counter(counter_map) == before
+
+
+def test_hardware_perf_event_attaches_or_fails_with_a_typed_error(counter_map: kernel.FD) -> None:
+    from pybpf.attach import HardwareEvent
+
+    prog = load_counter(ProgramType.PERF_EVENT, counter_map)
+    try:
+        link = attach_perf_event(prog, PerfType.HARDWARE, HardwareEvent.CPU_CYCLES, sample_period=100_000)
+    except kernel.KernelError as exc:
+        assert exc.command == "perf_event_open"
+        return
+    link.close()

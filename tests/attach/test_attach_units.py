@@ -79,7 +79,7 @@ def test_unknown_btf_attach_kind_is_refused() -> None:
         attach_btf_id("kprobe", "x")
 
 
-def test_link_closes_its_fds_in_reverse_and_runs_undo_first(tmp_path: object) -> None:
+def test_link_close_runs_undo_then_closes_every_fd() -> None:
     import os
 
     order: list[str] = []

@@ -57,3 +57,20 @@ def test_closing_the_perf_buffer_clears_the_map_slots(
     reader.close()
     run(producer, 3)  # with the slots empty the kernel refuses every sample
     assert state(state_map) == (3, 3)
+
+
+def test_poller_takes_perf_samples_and_ring_records_together(
+    producer: kernel.FD, perf_map: kernel.FD, state_map: kernel.FD, ringbuf_map: kernel.FD
+) -> None:
+    from events_testlib import ringbuf_output_producer
+
+    from pybpf.events import Poller, RingBuffer
+
+    ring_producer = load_xdp(ringbuf_output_producer(int(state_map), int(ringbuf_map)))
+    with PerfBuffer(perf_map) as perf, RingBuffer(ringbuf_map) as ring:
+        run(producer, 2)
+        run(ring_producer, 3)
+        poller = Poller({"perf": perf, "ring": ring})
+        names = sorted(name for name, _ in poller.poll(timeout=0.05))
+        poller.close()
+    assert names == ["perf", "perf", "ring", "ring", "ring"]

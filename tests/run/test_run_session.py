@@ -176,3 +176,63 @@ def test_uprobe_section_targets_parse(target: str, expected: tuple[str, str | No
 def test_uprobe_section_without_function_is_not_auto_attachable(target: str) -> None:
     with pytest.raises(NotAutoAttachable):
         parse_uprobe_target(target)
+
+
+def test_run_prints_trace_pipe_lines_and_draws_histogram_maps(
+    bpf_ok: None, run_object: Callable[[str], Path]
+) -> None:
+    out = io.StringIO()
+    options = RunOptions(
+        duration=1.0,
+        assignments=[f"targ_pid={os.getpid()}"],
+        on_ready=lambda: [os.getppid() for _ in range(4)],
+    )
+    run(run_object("printk"), options, stream=out)
+    text = out.getvalue()
+    assert f"hello from {os.getpid()}" in text
+    assert "map slots: log2 histogram" in text and "4 -> 7 : 4 " in text
+
+
+@pytest.mark.parametrize("bad", ["noequals", "=struct x", "rb="])
+def test_run_command_rejects_malformed_event_type_options(
+    bad: str, run_object: Callable[[str], Path]
+) -> None:
+    from click.testing import CliRunner
+
+    from pybpf.cli.run_cmd import run_command
+
+    result = CliRunner().invoke(run_command, [str(run_object("infer")), "--event-type", bad])
+    assert result.exit_code == 2 and "MAP=TYPE" in result.output
+
+
+def test_run_attaches_uprobes_named_by_section_and_dumps_their_counts(
+    bpf_ok: None, run_object: Callable[[str], Path]
+) -> None:
+    out = io.StringIO()
+    options = RunOptions(
+        duration=0.8,
+        assignments=[f"targ_pid={os.getpid()}"],
+        on_ready=lambda: [os.getppid() for _ in range(3)],
+    )
+    summary = run(run_object("uprobe_libc"), options, stream=out)
+    text = out.getvalue()
+    assert sorted(summary.attached) == ["on_getppid", "on_getppid_return"]
+    assert "100 => 3" in text and "200 => 3" in text
+
+
+def test_run_streams_every_buffer_with_its_map_name(bpf_ok: None, run_object: Callable[[str], Path]) -> None:
+    out = io.StringIO()
+    options = RunOptions(duration=0.8, on_ready=lambda: (os.getppid(), os.getpid()), dump_maps=False)
+    summary = run(run_object("infer"), options, stream=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("[stacked] when=") for line in lines)
+    assert any(line.startswith("[perf] a=") for line in lines)
+    assert summary.events["named"] >= 1
+
+
+def test_run_leaves_no_descriptor_open(bpf_ok: None, run_object: Callable[[str], Path]) -> None:
+    path = run_object("infer")
+    run(path, RunOptions(duration=0.2), stream=io.StringIO())  # warm caches that hold files
+    before = set(os.listdir("/proc/self/fd"))
+    run(path, RunOptions(duration=0.3, on_ready=os.getppid), stream=io.StringIO())
+    assert set(os.listdir("/proc/self/fd")) - before == set()

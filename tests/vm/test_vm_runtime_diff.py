@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 from runtime_support import example_spec, runtime_spec, udp_packet
 from vm_builders import require_kernel_feature
 
+from pybpf.enums import ProgramType
+from pybpf.isa import constructors as c
+from pybpf.isa.opcodes import Size
 from pybpf.kernel.errors import KernelError
-from pybpf.spec import ObjectSpec
+from pybpf.spec import ObjectSpec, ProgramSpec
 from pybpf.vm.runtime import load as vm_load
 
 pytestmark = [pytest.mark.kernel, pytest.mark.tool]
@@ -223,3 +226,17 @@ def test_redirect_map_agrees_with_the_kernel_on_filled_and_empty_slots(pair: Pai
 def test_repeated_runs_share_one_packet_as_in_the_kernel(pair: Pair, program: str, ctx: bytes | None) -> None:
     kernel, vm = pair.run(program, PACKETS["udp"], ctx, repeat=3)
     assert vm == kernel
+
+
+@pytest.mark.parametrize("offset", [0, 9, 12, 60])
+@pytest.mark.parametrize("type", [ProgramType.SOCKET_FILTER, ProgramType.SCHED_CLS])
+def test_legacy_packet_loads_count_from_the_same_byte_as_the_kernel(
+    pair: Pair, type: ProgramType, offset: int
+) -> None:
+    from pybpf.runtime import load as kernel_load
+
+    insns = [c.mov64_reg(6, 1), c.ld_abs(Size.H, offset), c.exit()]
+    spec = ObjectSpec(programs={"p": ProgramSpec("p", "socket", type, instructions=insns, license="GPL")})
+    with kernel_load(spec) as kernel:
+        both = [obj.programs["p"].test_run(PACKETS["udp"]) for obj in (kernel, vm_load(spec))]
+    assert both[1].retval == both[0].retval

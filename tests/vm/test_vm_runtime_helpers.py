@@ -251,12 +251,8 @@ def test_test_run_on_cpu_sets_what_get_smp_processor_id_returns(cpu: int, flags:
 
 @pytest.mark.parametrize(("what", "expected"), [(0, 16), (1, 32), (2, 0), (3, 16)])
 def test_ringbuf_query_reports_positions_and_size(what: int, expected: int) -> None:
-    insns = _ringbuf_output_program(8)[:-1] + [
-        c.ld_map_fd(1, 0),
-        c.mov64_imm(2, what),
-        c.call_helper(134),
-        c.exit(),
-    ]
+    query = [c.ld_map_fd(1, 0), c.mov64_imm(2, what), c.call_helper(134), c.exit()]
+    insns = [*_ringbuf_output_program(8)[:-1], *query]
     relocations = {1: Relocation(RelocationKind.MAP, "rb"), 8: Relocation(RelocationKind.MAP, "rb")}
     prog = ProgramSpec("p", "syscall", ProgramType.SYSCALL, instructions=insns, relocations=relocations)
     spec = ObjectSpec(programs={"p": prog}, maps={"rb": MapSpec("rb", MapType.RINGBUF, max_entries=32)})

@@ -213,3 +213,22 @@ def test_tracepoint_contexts_are_read_only_to_programs() -> None:
     spec = ObjectSpec(programs={"p": ProgramSpec("p", "tp/x/y", ProgramType.TRACEPOINT, instructions=insns)})
     with pytest.raises(VMFault, match="read-only"):
         load(spec).programs["p"].test_run(ctx=bytes(8))
+
+
+def _bootstrap_event(raw: bytes) -> tuple[int, int, bytes, bytes, bool]:
+    pid, _ppid, _code, duration = struct.unpack_from("<iiI4xQ", raw)  # duration is 8-aligned
+    return pid, duration, raw[24:40].rstrip(b"\0"), raw[40:167].split(b"\0")[0], bool(raw[167])
+
+
+def test_example_bootstrap_measures_process_lifetime_on_the_vm_clock() -> None:
+    clock = ManualClock(1_000)
+    obj = load(example_spec("bootstrap"), clock=clock, pid=42, tgid=42, comm="sleep")
+    reader = obj.maps["rb"].ring_buffer()
+    name = b"/bin/sleep\0"
+    exec_ctx = bytes(8) + struct.pack("<Iii", (len(name) << 16) | 20, 42, 42) + name
+    obj.programs["handle_exec"].test_run(ctx=exec_ctx)
+    clock.advance(5_000_000)
+    obj.programs["handle_exit"].test_run(ctx=bytes(64))
+    events = [_bootstrap_event(raw) for raw in reader.poll(0)]
+    assert events == [(42, 0, b"sleep", b"/bin/sleep", False), (42, 5_000_000, b"sleep", b"", True)]
+    assert len(obj.maps["exec_start"]) == 0  # the exit handler deleted the start time

@@ -112,7 +112,8 @@ def attach_cgroup(
 def attach_socket_filter(prog: FdSource, sock: socket.socket | int) -> Link:
     """Attach a socket filter program to ``sock`` (SO_ATTACH_BPF); close() detaches it.
 
-    The link does not keep the socket open: closing the socket also drops the filter.
+    Given a socket object the link does not keep it open (closing the socket drops the filter);
+    given an fd number the link holds a duplicate of it until closed.
     """
     if isinstance(sock, int):
         sock = socket.socket(fileno=os.dup(sock))

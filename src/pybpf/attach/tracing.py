@@ -7,6 +7,7 @@ with BPF_PERF_EVENT, 5.15+) so ``bpftool link`` sees it, the fallback is the old
 
 from __future__ import annotations
 
+import ctypes
 import errno as _errno
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,9 @@ _TRACING_TYPES = {
 def load_btf_program(kind: str, target: str, insns: bytes, license: str = "GPL", **options: Any) -> FD:
     """Load a BTF-typed program for ``kind/target`` (program type, expected attach type and
     attach_btf_id filled in); a kernel without trampolines gets :class:`NotSupportedByKernel`."""
-    prog_type, attach_type = _TRACING_TYPES[kind] if kind in _TRACING_TYPES else (None, None)
-    if prog_type is None or attach_type is None:
+    if kind not in _TRACING_TYPES:
         raise ValueError(f"unknown BTF attach kind {kind!r} (one of {', '.join(_TRACING_TYPES)})")
+    prog_type, attach_type = _TRACING_TYPES[kind]
     btf_id = attach_btf_id(kind, target)
     try:
         return prog_load(
@@ -175,7 +176,9 @@ def attach_tracing(prog: FdSource, description: str = "tracing") -> Link:
         fd = raw_tracepoint_open(None, fd_of(prog))
     except KernelError as exc:
         kind = description.split()[0]
-        raise trampoline_unsupported(exc, kind) if kind not in ("tp_btf", "tracing") else exc from None
+        if kind in ("tp_btf", "tracing"):
+            raise
+        raise trampoline_unsupported(exc, kind) from None
     return Link(description, bpf_links=[fd])
 
 
@@ -211,8 +214,6 @@ def attach_kprobe(prog: FdSource, function: str, *, offset: int = 0, retprobe: b
             command="perf_event_open",
             feature="CONFIG_KPROBES",
         )
-    import ctypes
-
     name = ctypes.create_string_buffer(function.encode())
     config = 1 << pmu_format_bit("kprobe", "retprobe") if retprobe else 0
     attr = PerfEventAttr(

@@ -50,7 +50,7 @@ class ResolvedSymbol:
 
 def find_library(name: str) -> str:
     """Full path of a shared library given as a path, a file name (``libc.so.6``) or ``c``."""
-    if os.sep in name:
+    if os.sep in name or os.path.isfile(name):
         return name
     candidates = [name]
     if not name.startswith("lib") and ".so" not in name:
@@ -79,7 +79,7 @@ def resolve_symbol(path: str | os.PathLike[str], symbol: str) -> ResolvedSymbol:
     from elftools.common.exceptions import ELFError as PyELFError
     from elftools.elf.elffile import ELFFile
 
-    real = find_library(os.fspath(path)) if os.sep not in os.fspath(path) else os.fspath(path)
+    real = find_library(os.fspath(path))
     try:
         with open(real, "rb") as stream:
             elf = ELFFile(stream)
@@ -133,7 +133,7 @@ def attach_uprobe(
         resolved = resolve_symbol(path, symbol)
         binary, file_offset = resolved.path, resolved.offset + offset
     else:
-        binary = find_library(os.fspath(path)) if os.sep not in os.fspath(path) else os.fspath(path)
+        binary = find_library(os.fspath(path))
         file_offset = offset
     if not os.path.exists(binary):
         raise SymbolNotFound(f"{binary} does not exist")

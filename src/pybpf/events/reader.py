@@ -209,12 +209,13 @@ class Reader(Generic[T]):
         """Records as they arrive; the iteration ends once ``timeout`` seconds pass without one
         (``None``: only when the reader is closed)."""
         while True:
-            record = self._take() if not self._closed else None
+            try:
+                record = self._take()
+            except ReaderClosed:
+                return
             if record is not None:
                 yield record
                 continue
-            if self._closed:
-                return
             deadline = None if timeout is None else time.monotonic() + timeout
             try:
                 if not self._wait(deadline):
@@ -276,12 +277,13 @@ class Reader(Generic[T]):
         loop.add_reader(fd, ready.set)
         try:
             while True:
-                record = self._take() if not self._closed else None
+                try:
+                    record = self._take()
+                except ReaderClosed:
+                    return
                 if record is not None:
                     yield record
                     continue
-                if self._closed:
-                    return
                 ready.clear()
                 await ready.wait()
                 # Drain the epoll readiness so the next wait blocks again.

@@ -102,37 +102,42 @@ class RingBuffer(Reader[Any]):
             return True
 
     def _fill(self, limit: int) -> int:
-        # The hot loop: copies straight out of the mmap (slicing it gives bytes), commits the
-        # consumer position once per batch instead of once per record.
+        # The hot loop: copies straight out of the mmap (slicing it gives bytes) and publishes the
+        # consumer position after each record, as the kernel's protocol expects, so the
+        # producer gets the space back at once.  A raising decoder loses only its own record.
         data = self._data_map
         unpack_u32 = _U32.unpack_from
+        commit = _U64.pack_into
+        consumer = self._consumer
         page, mask = self._page, self._mask
         decoder = self.decoder
         append = self._pending.append
         pos = self._pos
         end = _U64.unpack_from(data, 0)[0]
         count = discarded = 0
-        while count < limit:
-            if pos >= end:
-                end = _U64.unpack_from(data, 0)[0]
+        try:
+            while count < limit:
                 if pos >= end:
+                    end = _U64.unpack_from(data, 0)[0]
+                    if pos >= end:
+                        break
+                start = page + (pos & mask)
+                header = unpack_u32(data, start)[0]
+                if header & BUSY_BIT:
                     break
-            start = page + (pos & mask)
-            header = unpack_u32(data, start)[0]
-            if header & BUSY_BIT:
-                break
-            length = header & _LENGTH_MASK
-            if header & DISCARD_BIT:
-                discarded += 1
-            else:
+                length = header & _LENGTH_MASK
                 record = data[start + HEADER_SIZE : start + HEADER_SIZE + length]
+                pos += (length + HEADER_SIZE + 7) & ~7
+                commit(consumer, 0, pos)
+                if header & DISCARD_BIT:
+                    discarded += 1
+                    continue
                 append(decoder(record) if decoder is not None else record)
                 count += 1
-            pos += (length + HEADER_SIZE + 7) & ~7
-        if pos != self._pos:
-            self._advance(pos)
-        self.stats.received += count
-        self.stats.discarded += discarded
+        finally:
+            self._pos = pos
+            self.stats.received += count
+            self.stats.discarded += discarded
         return count
 
     def _advance(self, pos: int) -> None:

@@ -115,6 +115,8 @@ def parse_uprobe_target(target: str) -> tuple[str, str | None, int]:
     if not sep or not binary or not where:
         raise NotAutoAttachable(f"uprobe section needs BINARY:FUNCTION, got {target!r}")
     symbol, plus, off_text = where.partition("+")
+    if not symbol:
+        raise NotAutoAttachable(f"uprobe section needs BINARY:FUNCTION, got {target!r}")
     try:
         offset = int(off_text, 0) if plus else 0
         if symbol and symbol[0].isdigit():
@@ -137,7 +139,10 @@ def _kprobe(retprobe: bool) -> Callable[[AttachableProgram, str], Link]:
         function, plus, off_text = target.partition("+")
         if not function:
             raise NotAutoAttachable("kprobe section names no kernel function")
-        offset = int(off_text, 0) if plus and off_text else 0
+        try:
+            offset = int(off_text, 0) if plus and off_text else 0
+        except ValueError:
+            raise NotAutoAttachable(f"bad offset in kprobe target {target!r}") from None
         return attach_kprobe(prog, function, offset=offset, retprobe=retprobe)
 
     return attach

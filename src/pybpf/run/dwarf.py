@@ -198,8 +198,8 @@ def decode(layout: Layout, raw: bytes, depth: int = 0) -> Any:
         return int.from_bytes(raw[:size], "little", signed=bool(layout.get("signed")))
     if kind == "bool":
         return raw[:size] != bytes(size)
-    if kind == "float":
-        return struct.unpack_from("<f" if size == 4 else "<d", raw.ljust(size, b"\0"))[0]
+    if kind == "float" and size in (4, 8):
+        return struct.unpack_from("<f" if size == 4 else "<d", raw[:size].ljust(size, b"\0"))[0]
     if kind == "text":
         return raw[:size].split(b"\0", 1)[0].decode("utf-8", "replace")
     if kind == "array":

@@ -31,7 +31,6 @@ from ..kernel import (
     prog_load_with_log,
 )
 from ..spec import ExternKind, MapOrigin, MapSpec, ObjectSpec, ProgramSpec
-from . import structops
 from .btfprep import encode_for, fixed_blob, fixed_types, missing_features, sanitise
 from .errors import LoadError, ProgramVerifierError
 from .kconfig import kconfig_data
@@ -45,6 +44,7 @@ from .relocate import ExternResolver, apply_relocations
 if TYPE_CHECKING:
     from ..btf.core import CoreRelocation
     from ..btf.types import AnyType
+    from . import structops
 
 
 class _Loader:
@@ -140,13 +140,19 @@ class _Loader:
     def plan_struct_ops(self) -> None:
         for spec in self.spec.maps.values():
             if spec.type is MapType.STRUCT_OPS:
+                from . import structops  # only struct_ops objects pay for its import
+
                 self._struct_ops[spec.name] = structops.target_of(self.spec, spec, BTF.vmlinux())
         if self._struct_ops:
+            from . import structops
+
             self._struct_ops_programs = structops.program_targets(self.spec, self._struct_ops)
 
     def create_map(self, spec: MapSpec) -> Map:
         target = self._struct_ops.get(spec.name)
         if target is not None:
+            from . import structops
+
             ops = Map(
                 structops.create(spec, target, self.obj.btf_fd, kernel_name(spec.name)),
                 spec.name,
@@ -312,6 +318,10 @@ class _Loader:
         def prog_fd(name: str) -> int | None:
             prog = self.obj.programs.get(name)
             return int(prog.fd) if prog is not None else None
+
+        if not self._struct_ops:
+            return
+        from . import structops
 
         vmlinux = BTF.vmlinux()
         for name, target in self._struct_ops.items():

@@ -414,3 +414,25 @@ def test_callback_sees_a_region_its_helper_mapped_just_before() -> None:
     kwargs: dict[str, Any] = {"helpers": {164: for_each}}
     assert outcome(jit.run, program, **kwargs) == outcome(run, program, **kwargs)
     assert jit.run(program, **kwargs).r0 == 42
+
+
+def test_callee_frame_is_gone_even_when_a_helper_in_it_grew_the_region_table() -> None:
+    def map_many(vm: Machine, *args: int) -> int:
+        for i in range(24):
+            vm.memory.add(f"value {i}", RegionKind.MAP_VALUE, 8)
+        return 0
+
+    program = [
+        c.call_rel(3),
+        c.ldx_mem(Size.DW, 0, 0, 0),  # r0 points into the callee's frame, gone by now
+        c.exit(),
+        c.exit(),
+        c.call_helper(50),
+        c.mov64_reg(0, 10),
+        c.alu64_imm(AluOp.ADD, 0, -8),
+        c.exit(),
+    ]
+    kwargs: dict[str, Any] = {"helpers": {50: map_many}}
+    expected = outcome(run, program, **kwargs)
+    assert expected[0] == "fault"
+    assert outcome(jit.run, program, **kwargs) == expected

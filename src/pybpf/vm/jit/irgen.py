@@ -656,7 +656,8 @@ class _Function:
             self.emit(f"store i64 {STACK_FRAME_SIZE}, ptr {hi}")
             result = self.op(f"call i64 @f{target}(ptr %env, {args}, i64 {depth})")
             self.check_status()  # a fault leaves the frame active, as the interpreter does
-            self.emit(f"store i64 0, ptr {hi}")
+            # Found again: a helper in the callee may have moved the table to grow it.
+            self.emit(f"store i64 0, ptr {self.frame_hi(depth)}")
             self.emit(f"store i64 {self.env_load(ENV_COUNT)}, ptr %N")
             self.put(0, result)
             return

@@ -64,6 +64,8 @@ class _Run:
     #: from being reused by a new region while the pin lives
     pins: dict[int, tuple[Region, Any]] = field(default_factory=dict)
     error: BaseException | None = None
+    #: ids of regions never worth pinning (deeper frames of a program without calls)
+    unused: frozenset[int] = frozenset()
 
     def publish(self) -> None:
         """(Re)write the region table from the address space, growing it when needed.
@@ -80,25 +82,28 @@ class _Run:
             self.env[L.ENV_TABLE] = ctypes.addressof(table)
         else:
             ctypes.memset(table, 0, ctypes.sizeof(table))
+        assert table is not None
         self.env[L.ENV_SLOTS] = rows
         live = set()
+        words: list[ctypes.c_uint64 | int] = [0] * (rows * L.ROW_WORDS)
         for region in regions:
             key = id(region)
             live.add(key)
             pinned = self.pins.get(key)
             view = pinned[1] if pinned is not None else None
-            if view is None and region.buf:
+            if view is None and region.buf and key not in self.unused:
                 view = (ctypes.c_char * len(region.buf)).from_buffer(region.buf)
                 self.pins[key] = (region, view)
             row = (region.base >> 32) * L.ROW_WORDS
-            table[row + L.ROW_BASE] = ctypes.addressof(view) if view is not None else 0
-            table[row + L.ROW_LO] = region.lo
-            table[row + L.ROW_HI] = min(region.hi, len(region.buf))
-            table[row + L.ROW_FLAGS] = (
+            words[row : row + L.ROW_WORDS] = (
+                ctypes.addressof(view) if view is not None else 0,
+                region.lo,
+                min(region.hi, len(region.buf)),
                 (L.FLAG_WRITABLE if region.writable else 0)
                 | (L.FLAG_STRICT_ALIGNMENT if region.strict_alignment else 0)
-                | (L.FLAG_READER if region.reader is not None else 0)
+                | (L.FLAG_READER if region.reader is not None else 0),
             )
+        table[: len(words)] = words  # in place: native code may hold pointers into the table
         for key in [key for key in self.pins if key not in live]:
             del self.pins[key]
         if self.legacy is not None:
@@ -276,6 +281,8 @@ class Program:
 
         env = (_U64 * L.ENV_WORDS)()
         run = _Run(machine, frames, env, legacy=pkt if pkt is not None else mem)
+        if len(self.flow.functions) == 1:  # no calls, no callbacks: only the first frame is used
+            run.unused = frozenset(id(frame) for frame in frames[1:])
         key = ctypes.addressof(env)
         self._runs[key] = run
         self._bind_callbacks(run, key)
