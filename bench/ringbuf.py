@@ -186,8 +186,14 @@ def main() -> int:
     print(f"ring buffer: {size >> 20} MiB, {n} events of {EVENT.size} bytes per run")
     raw = _python_rate(ring, size, fill, n, decoded=False)
     dec = _python_rate(ring, size, fill, n, decoded=True)
-    print(f"python raw      : {raw:12,.0f} events/s")
-    print(f"python decoded  : {dec:12,.0f} events/s (struct.unpack)")
+    fill(n)
+    with RingBuffer(ring, size=size) as reader:
+        start = time.perf_counter()
+        views = reader.consume_raw(len)
+        zero_copy = views / (time.perf_counter() - start)
+    print(f"python raw      : {raw:12,.0f} events/s (bytes per record)")
+    print(f"python decoded  : {dec:12,.0f} events/s (struct.unpack per record)")
+    print(f"python zero-copy: {zero_copy:12,.0f} events/s (memoryview callback)")
     if gcc:
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / "consumer.c"

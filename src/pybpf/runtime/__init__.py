@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..btf import BTF
 from ..errors import NotSupported
@@ -33,6 +33,7 @@ def load(
     btf: BTF | None = None,
     pin_path: str | os.PathLike[str] | None = None,
     log_level: int = 0,
+    **vm_options: Any,
 ) -> Object:
     """Load an object (a spec, or the path of a compiled ``.bpf.o``) into ``runtime``.
 
@@ -40,13 +41,24 @@ def load(
     ``pin_path`` is where ``LIBBPF_PIN_BY_NAME`` maps are looked up and pinned (default
     ``/sys/fs/bpf``); ``log_level`` > 0 asks the verifier for a log even on success (kept in
     ``Program.verifier_log``).  ``runtime`` may also be a runtime object with a ``load(spec)``.
+    ``runtime="vm"`` runs the object in the userspace VM (``pybpf.vm.runtime.load``); the keyword
+    options (``cpus``, ``clock``, ``seed``, ``pid``, ``comm``, ``engine``, ...) go to it, and
+    ``btf`` is its CO-RE target (default: the object's own BTF).
     """
     spec = spec_or_path if isinstance(spec_or_path, ObjectSpec) else ObjectSpec.from_file(Path(spec_or_path))
     if not isinstance(runtime, str):
         return runtime.load(spec)
     if runtime == "kernel":
+        if vm_options:
+            raise TypeError(f"options only the VM runtime takes: {', '.join(sorted(vm_options))}")
         return KernelRuntime(btf=btf, pin_path=pin_path, log_level=log_level).load(spec)
-    raise NotSupported(f"unknown runtime {runtime!r} (available: kernel)")
+    if runtime == "vm":
+        from ..vm import runtime as vm_runtime
+
+        if btf is not None:
+            vm_options["btf"] = btf
+        return vm_runtime.load(spec, **vm_options)  # type: ignore[return-value]
+    raise NotSupported(f"unknown runtime {runtime!r} (available: kernel, vm)")
 
 
 __all__ = [

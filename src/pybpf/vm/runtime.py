@@ -44,6 +44,7 @@ class _Loader:
         self.target_btf: BTF | None = options.pop("btf", None)
         self.kconfig: Mapping[str, str] | None = options.pop("kconfig", None)
         self.budget: int = options.pop("budget", DEFAULT_BUDGET)
+        self.engine: str = options.pop("engine", "interpreter")
         self.obj = Object(spec, host)
         self.storages: dict[str, Storage] = {}
         self.ids: dict[str, int] = {}
@@ -151,7 +152,12 @@ class _Loader:
                 f"implement: {', '.join(missing)}"
             )
         try:
-            prepared = prepare(insns, helpers=self.helpers, budget=self.budget)
+            if self.engine == "interpreter":
+                prepared = prepare(insns, helpers=self.helpers, budget=self.budget)
+            else:
+                from .jit import select  # imports llvmlite only when asked for
+
+                prepared = select.prepare(insns, engine=self.engine, helpers=self.helpers, budget=self.budget)  # type: ignore[arg-type,assignment]
         except ProgramRejected as exc:
             raise ProgramRejected(f"program {prog.name!r}: {exc.reason}", index=exc.index) from None
         self.obj.programs[prog.name] = Program(
@@ -220,7 +226,9 @@ def load(
     callables returning nanoseconds (see :class:`~pybpf.vm.host.ManualClock`); ``seed`` makes
     ``bpf_get_prandom_u32`` repeatable; ``pid``/``tgid``/``uid``/``gid``/``comm`` describe the
     current task.  Options: ``btf`` (CO-RE target, default the object's own BTF), ``kconfig``
-    (``CONFIG_X`` -> raw value, default the running kernel's), ``budget`` (instructions per run).
+    (``CONFIG_X`` -> raw value, default the running kernel's), ``budget`` (instructions per run),
+    ``engine`` (``"interpreter"``, the default: no compile cost; ``"jit"``: LLVM through llvmlite;
+    ``"auto"``: the JIT where llvmlite is installed, else the interpreter).
     """
     if not isinstance(spec, ObjectSpec):
         raise Error(f"expected an ObjectSpec, got {type(spec).__name__}")
