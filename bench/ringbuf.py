@@ -18,6 +18,7 @@ sys.path[:] = [p for p in sys.path if p not in ("", str(__import__("pathlib").Pa
 
 import argparse
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 from pybpf import kernel
-from pybpf.attach import attach_raw_tracepoint
+from pybpf.attach import attach_raw_tracepoint, attach_socket_filter, attach_tracepoint
 from pybpf.enums import MapType, ProgramType
 from pybpf.events import RingBuffer
 from pybpf.isa import constructors as c
@@ -222,13 +223,23 @@ def main() -> int:
     sent, refused = _state(state)
     print(f"live (256 KiB)  : sent {sent}, received {received}, lost {refused} in {took:.2f} s")
 
-    # Attach/detach cycles of a raw tracepoint link.
+    # Attach/detach cycles: a raw tracepoint link, a tracepoint through a perf event, a socket filter.
     rt = kernel.prog_load(ProgramType.RAW_TRACEPOINT, encode([c.mov64_imm(0, 0), c.exit()]), "GPL")
-    cycles, end = 0, time.perf_counter() + 1.0
-    while time.perf_counter() < end:
-        attach_raw_tracepoint(rt, "sys_enter").close()
-        cycles += 1
-    print(f"attach+detach   : {cycles:12,.0f} cycles/s (raw_tracepoint sys_enter)")
+    tp = kernel.prog_load(ProgramType.TRACEPOINT, encode([c.mov64_imm(0, 0), c.exit()]), "GPL")
+    sf = kernel.prog_load(ProgramType.SOCKET_FILTER, encode([c.mov64_imm(0, 0), c.exit()]), "GPL")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cases = [
+        ("raw_tracepoint sys_enter", lambda: attach_raw_tracepoint(rt, "sys_enter")),
+        ("tracepoint sys_enter_getpid", lambda: attach_tracepoint(tp, "syscalls", "sys_enter_getpid")),
+        ("socket filter", lambda: attach_socket_filter(sf, sock)),
+    ]
+    for name, attach in cases:
+        cycles, end = 0, time.perf_counter() + 1.0
+        while time.perf_counter() < end:
+            attach().close()
+            cycles += 1
+        print(f"attach+detach   : {cycles:12,.0f} cycles/s ({name})")
+    sock.close()
     return 0
 
 

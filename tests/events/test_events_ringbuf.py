@@ -162,3 +162,16 @@ def test_record_span_is_aligned_and_holds_header_and_data(length: int) -> None:
     span = record_span(length)
     assert span % 8 == 0
     assert length + 8 <= span < length + 16
+
+
+def test_a_raising_zero_copy_callback_leaves_its_record_for_the_next_read(
+    producer: kernel.FD, ringbuf_map: kernel.FD
+) -> None:
+    def refuse(view: memoryview) -> None:
+        raise RuntimeError("not now")
+
+    with RingBuffer(ringbuf_map, decoder=decode_event) as reader:
+        run(producer, 1)
+        with pytest.raises(RuntimeError):
+            reader.consume_raw(refuse)
+        assert reader.read(timeout=1) == (0, MAGIC)

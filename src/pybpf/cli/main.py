@@ -23,6 +23,8 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "asm": ("asm_cmd", "asm", "Assemble BPF assembly text into raw instructions."),
     "btf": ("btf_cmd", "btf", "Inspect and dump BTF type information."),
     "vm": ("vm_cmd", "vm", "Run BPF programs in the userspace VM."),
+    "run": ("run_cmd", "run_command", "Build, load and attach a BPF program, then stream its events and maps."),
+    "tool": ("tool_cmd", "tool", "Ready-made tracing tools (execsnoop, opensnoop, syscount, ...)."),
     "prog": ("prog_cmd", "prog", "List, show, dump, load, pin and run programs in the kernel."),
     "map": ("map_cmd", "map_", "List, show, dump and edit maps in the kernel."),
     "link": ("link_cmd", "link", "List, show, pin and detach links."),

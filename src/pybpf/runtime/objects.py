@@ -10,6 +10,7 @@ from .maps import Map
 from .programs import Program
 
 if TYPE_CHECKING:
+    from ..run.autoattach import AttachReport
     from ..spec import ObjectSpec
 
 
@@ -31,6 +32,7 @@ class Object:
         self.programs: dict[str, Program] = programs if programs is not None else {}
         self.maps: dict[str, Map] = maps if maps is not None else {}
         self.btf_fd = btf_fd
+        self._attachments: list[AttachReport] = []
         self._closed = False
 
     @property
@@ -42,12 +44,27 @@ class Object:
         if self._closed:
             return
         self._closed = True
+        for report in self._attachments:
+            report.close()  # links first: they hold the programs
         for prog in self.programs.values():
             prog.close()
         for m in self.maps.values():
             m.close()
         if self.btf_fd is not None:
             self.btf_fd.close()
+
+    def attach_all(self) -> AttachReport:
+        """Attach every auto-attachable program by its ``SEC()`` name.
+
+        What this kernel cannot attach (no kprobes, no fentry, a section that needs a target such
+        as an interface) is listed in the report's ``skipped`` with the reason, not raised.  The
+        links detach when the report or this object closes.
+        """
+        from ..run.autoattach import attach_all
+
+        report = attach_all(self)
+        self._attachments.append(report)
+        return report
 
     def __enter__(self) -> Object:
         return self

@@ -134,12 +134,7 @@ def parse_arg(spec: str, arch: str = "x86_64") -> UsdtArg:
         slot = _ARM64_SLOTS[register] if register else 0
     else:
         raise UsdtArgError(f"USDT arguments of architecture {arch!r} are not supported")
-    return UsdtArg(size, signed, kind, _wrap64(value), register, slot)
-
-
-def _wrap64(value: int) -> int:
-    """Constants and displacements as the u64 the BPF side adds (two's complement)."""
-    return value & 0xFFFFFFFFFFFFFFFF
+    return UsdtArg(size, signed, kind, value, register, slot)
 
 
 def _x86_operand(spec: str, operand: str) -> tuple[ArgKind, int, str]:
