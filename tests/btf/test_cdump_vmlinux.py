@@ -52,7 +52,7 @@ def header_dir(vmlinux: BTF, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def sampled_records(btf: BTF) -> list[tuple[str, int]]:
+def sampled_records(btf: BTF, sample: int | None = SAMPLE_SIZE) -> list[tuple[str, int]]:
     """(keyword, id) of named structs/unions with a tag of their own: evenly spread, plus the packed.
 
     Enums share the tag namespace, so a struct named like an enum may be dumped with a suffix.
@@ -68,7 +68,7 @@ def sampled_records(btf: BTF) -> list[tuple[str, int]]:
         for ids in by_name.values()
         if len(ids) == 1 and btf.kind_of(ids[0]) in (Kind.STRUCT, Kind.UNION)
     )
-    step = max(1, len(unique) // SAMPLE_SIZE)
+    step = max(1, len(unique) // sample) if sample else 1
     chosen = set(unique[::step])
     chosen.update(i for i in unique if btf.align_of(i) == 1 and btf.size_of(i) > 1)
     return [("struct" if btf.kind_of(i) == Kind.STRUCT else "union", i) for i in sorted(chosen)]
@@ -120,7 +120,9 @@ def test_vmlinux_dump_has_sizes_and_offsets_of_the_kernel(vmlinux: BTF, header_d
 @pytest.mark.kernel
 def test_vmlinux_dump_places_bitfields_at_the_kernel_bit_offsets(vmlinux: BTF, header_dir: Path) -> None:
     with_bits = [
-        (kw, i) for kw, i in sampled_records(vmlinux) if any(m.bitfield_size for m in vmlinux.members(i))
+        (kw, i)
+        for kw, i in sampled_records(vmlinux, None)
+        if any(m.bitfield_size for m in vmlinux.members(i))
     ]
     assert with_bits
     lines = ['#include "vmlinux.h"']

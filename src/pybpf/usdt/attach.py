@@ -27,7 +27,7 @@ from pybpf.kernel.objects import map_get_fd_by_id
 from pybpf.symbols.procmaps import ProcessMaps
 
 from .notes import UsdtProbe, find_probes
-from .specs import IP_MAP_NAME, SPEC_MAP_NAME, encode_spec
+from .specs import IP_MAP_NAME, SPEC_MAP_NAME, SPEC_SIZE, encode_spec
 
 MAX_SPECS = 256
 
@@ -175,9 +175,9 @@ def _undo(
         for child in children:
             child.close()
         for spec_id in ids:
-            try:
-                map_delete(spec_fd, struct.pack("=I", spec_id))
-            except Exception:  # an array map refuses deletes (EINVAL): the entry is just reused
+            try:  # array entries cannot be deleted: clearing one makes its arg_cnt 0 again
+                map_update(spec_fd, struct.pack("=I", spec_id), bytes(SPEC_SIZE))
+            except Exception:  # closing must not raise; the id is reused by the next attach
                 pass
         for key in ip_keys:
             try:
