@@ -97,7 +97,9 @@ def test_shift_keeps_exactly_the_argument_bytes(size: int, shift: int) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="-0123456789@%$()[], #xabcdeilpqrsw", max_size=40), st.sampled_from(["x86_64", "arm64"]))
+@given(
+    st.text(alphabet="-0123456789@%$()[], #xabcdeilpqrsw", max_size=40), st.sampled_from(["x86_64", "arm64"])
+)
 def test_any_argument_text_parses_or_raises_usdt_arg_error(text: str, arch: str) -> None:
     try:
         args = parse_args(text, arch)

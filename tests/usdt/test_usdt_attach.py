@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Target
 
+from conftest import Target
 from pybpf.attach import AttachError
 from pybpf.usdt import UsdtNotFound, attach_usdt, find_probes
 
@@ -39,7 +39,9 @@ def kinds_hit(reader: Any, target: Target) -> list[int]:
 
 @pytest.mark.parametrize(("index", "expected"), [(i, v) for i, (_, v) in enumerate(KINDS_EXPECTED)],
                          ids=[name for name, _ in KINDS_EXPECTED])  # fmt: skip
-def test_bpf_program_reads_the_argument_value_the_c_code_passed(kinds_hit: list[int], index: int, expected: int) -> None:
+def test_bpf_program_reads_the_argument_value_the_c_code_passed(
+    kinds_hit: list[int], index: int, expected: int
+) -> None:
     assert kinds_hit[index] == expected
 
 
@@ -70,7 +72,11 @@ def _semaphore(target: Target) -> int:
         start, _, end = fields[0].partition("-")
         offset = int(fields[2], 16)
         size = int(end, 16) - int(start, 16)
-        if len(fields) > 5 and fields[5] == str(target.path) and offset <= probe.semaphore_offset < offset + size:
+        if (
+            len(fields) > 5
+            and fields[5] == str(target.path)
+            and offset <= probe.semaphore_offset < offset + size
+        ):
             address = int(start, 16) + probe.semaphore_offset - offset
             with open(f"/proc/{target.pid}/mem", "rb") as mem:
                 mem.seek(address)
@@ -109,11 +115,16 @@ def test_attach_to_a_missing_probe_raises_usdt_not_found(reader: Any, target: Ta
         attach_usdt(reader.programs["on_kinds"], target.path, "pybpf", "nosuch", pid=target.pid)
 
 
-def test_attach_of_a_program_without_usdt_maps_raises_attach_error(bpf_ok: None, usdt_target_binary: Path) -> None:
+def test_attach_of_a_program_without_usdt_maps_raises_attach_error(
+    bpf_ok: None, usdt_target_binary: Path
+) -> None:
     from pybpf import kernel
     from pybpf.enums import ProgramType
     from pybpf.isa import constructors, encode
 
     insns = encode([constructors.mov64_imm(0, 0), constructors.exit()])
-    with kernel.prog_load(ProgramType.KPROBE, insns, "GPL") as prog, pytest.raises(AttachError, match="usdt.bpf.h"):
+    with (
+        kernel.prog_load(ProgramType.KPROBE, insns, "GPL") as prog,
+        pytest.raises(AttachError, match=r"usdt\.bpf\.h"),
+    ):
         attach_usdt(prog, usdt_target_binary, "pybpf", "kinds")

@@ -12,20 +12,14 @@ import hashlib
 import importlib
 import importlib.util
 import os
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import Error, ToolNotFound
+from ..errors import Error
 
 DEFAULT_BTF = Path("/sys/kernel/btf/vmlinux")
 CACHE_ENV = "PYBPF_CACHE_DIR"
 HEADER_NAME = "vmlinux.h"
-
-# Bumped when the generator's output changes in a way that old cached headers should not survive.
-GENERATOR_VERSION = "1"
-
 
 def cache_dir() -> Path:
     """``$PYBPF_CACHE_DIR``, else ``$XDG_CACHE_HOME/pybpf``, else ``~/.cache/pybpf``."""
@@ -38,46 +32,36 @@ def cache_dir() -> Path:
 
 
 def btf_key(data: bytes) -> str:
-    """Cache key for one BTF blob: which bytes, and which generator turned them into C."""
+    """Cache key for one BTF blob: which bytes, and which version of the dumper turned them into C.
+
+    The dumper's own source is part of the key, so a changed ``pybpf.btf.cdump`` never reuses a
+    header an older one wrote.
+    """
     digest = hashlib.sha256()
-    digest.update(f"pybpf-vmlinux-h:{GENERATOR_VERSION}:{_generator_name()}\0".encode())
+    digest.update(b"pybpf-vmlinux-h\0")
+    digest.update(_dumper_fingerprint())
     digest.update(data)
     return digest.hexdigest()[:32]
 
 
-def _generator_name() -> str:
-    return "pybpf" if _our_dump_available() else "bpftool"
-
-
-def _our_dump_available() -> bool:
-    return importlib.util.find_spec("pybpf.btf.cdump") is not None
+def _dumper_fingerprint() -> bytes:
+    spec = importlib.util.find_spec("pybpf.btf.cdump")
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return b"?"
+    try:
+        return hashlib.sha256(Path(origin).read_bytes()).digest()
+    except OSError:
+        return b"?"
 
 
 def generate_header(btf_path: Path) -> str:
-    """C text declaring every type of the BTF at ``btf_path``.
+    """C text declaring every type of the BTF at ``btf_path`` (our ``pybpf.btf.cdump``)."""
+    # Imported here: the BTF package is large and only needed when a header is missing.
+    from ..btf import BTF
+    from ..btf.cdump import dump_c
 
-    Uses our own dumper (``pybpf.btf.cdump``).  Only while that module is absent from the install
-    does this fall back to ``bpftool btf dump ... format c``, so development never blocks on it.
-    """
-    if _our_dump_available():
-        # Imported by name: the BTF package is large and only needed when a header is missing.
-        btf_module = importlib.import_module("pybpf.btf")
-        cdump = importlib.import_module("pybpf.btf.cdump")
-        return str(cdump.dump_c(btf_module.BTF.from_file(btf_path)))
-    bpftool = shutil.which("bpftool")
-    if bpftool is None:
-        raise ToolNotFound(
-            "cannot generate vmlinux.h: pybpf.btf.cdump is unavailable and bpftool is not on PATH"
-        )
-    result = subprocess.run(
-        [bpftool, "btf", "dump", "file", str(btf_path), "format", "c"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise Error(f"bpftool could not dump {btf_path}: {result.stderr.strip()}")
-    return result.stdout
+    return dump_c(BTF.from_file(btf_path))
 
 
 def _atomic_write(path: Path, text: str) -> None:

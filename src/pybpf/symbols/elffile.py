@@ -127,9 +127,21 @@ class ELFFile:
             fields = self._unpack("HHIQQQIHHHHHH", 16)
         else:
             fields = self._unpack("HHIIIIIHHHHHH", 16)
-        (self.e_type, self.machine, _, self.entry, phoff, shoff, _, _, phentsize, phnum, shentsize, shnum, shstrndx) = (
-            fields
-        )
+        (
+            self.e_type,
+            self.machine,
+            _,
+            self.entry,
+            phoff,
+            shoff,
+            _,
+            _,
+            phentsize,
+            phnum,
+            shentsize,
+            shnum,
+            shstrndx,
+        ) = fields
         self.segments = self._read_segments(phoff, phentsize, phnum)
         self.sections = self._read_sections(shoff, shentsize, shnum, shstrndx)
 
@@ -156,10 +168,7 @@ class ELFFile:
         if 0 < shstrndx < len(raw):
             strtab = raw[shstrndx]
             names = self.data[strtab[4] : strtab[4] + strtab[5]]
-        return [
-            Section(_cstring(names, r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[9])
-            for r in raw
-        ]
+        return [Section(_cstring(names, r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[9]) for r in raw]
 
     def section(self, name: str) -> Section | None:
         for sec in self.sections:
@@ -221,4 +230,4 @@ def _cstring(table: bytes, offset: int) -> str:
     return table[offset : end if end >= 0 else len(table)].decode("utf-8", "replace")
 
 
-__all__ = ["ELFFile", "PT_LOAD", "SHN_UNDEF", "Section", "SectionType", "Segment", "Symbol", "SymbolType"]
+__all__ = ["PT_LOAD", "SHN_UNDEF", "ELFFile", "Section", "SectionType", "Segment", "Symbol", "SymbolType"]

@@ -48,7 +48,9 @@ class _SpecIds:
             used = self._used.setdefault(map_id, set())
             free = [i for i in range(capacity) if i not in used][:count]
             if len(free) < count:
-                raise AttachError(f"USDT spec map is full: {count} sites need ids, {len(free)} left of {capacity}")
+                raise AttachError(
+                    f"USDT spec map is full: {count} sites need ids, {len(free)} left of {capacity}"
+                )
             used.update(free)
             return free
 

@@ -117,7 +117,9 @@ def read_probes(path: str | os.PathLike[str], elf: ELFFile | None = None) -> lis
         address = (note.pc + delta) & ((1 << (8 * elf.addr_size)) - 1)
         offset = elf.vaddr_to_offset(address)
         if offset is None:
-            raise ELFError(f"{name}: USDT {note.provider}:{note.name} at {address:#x} is not in a PT_LOAD segment")
+            raise ELFError(
+                f"{name}: USDT {note.provider}:{note.name} at {address:#x} is not in a PT_LOAD segment"
+            )
         sema_offset = 0
         if note.semaphore:
             sema_offset = _semaphore_offset(elf, note.semaphore + delta, note)

@@ -23,7 +23,9 @@ IP_MAP_NAME = "pybpf_usdt_ip"
 
 def encode_arg(arg: UsdtArg) -> bytes:
     # Constants and displacements travel as the two's complement u64 the BPF side adds.
-    return ARG_SPEC.pack(arg.value & 0xFFFFFFFFFFFFFFFF, int(arg.kind), arg.reg_offset, int(arg.signed), arg.shift)
+    return ARG_SPEC.pack(
+        arg.value & 0xFFFFFFFFFFFFFFFF, int(arg.kind), arg.reg_offset, int(arg.signed), arg.shift
+    )
 
 
 def encode_spec(args: Sequence[UsdtArg], cookie: int = 0) -> bytes:
