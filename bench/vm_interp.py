@@ -21,79 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pybpf.isa import assemble, encode
+from _programs import ARITH, MEMCPY, SIEVE, SOCKET_FILTER, build, instantiate, kernel_mode, kernel_test_run
+
 from pybpf.vm import prepare
-
-ARITH = """
-mov %r0, 0
-mov %r1, {n}
-loop:
-add %r0, %r1
-xor %r0, 0x55
-mul %r0, 3
-sub %r1, 1
-jne %r1, 0, loop
-exit
-"""
-
-MEMCPY = """
-mov %r6, {n}
-outer:
-mov %r1, %r10
-add %r1, -512
-mov %r2, %r10
-add %r2, -256
-mov %r3, 32
-inner:
-ldxdw %r4, [%r1]
-stxdw [%r2], %r4
-add %r1, 8
-add %r2, 8
-sub %r3, 1
-jne %r3, 0, inner
-sub %r6, 1
-jne %r6, 0, outer
-mov %r0, 0
-exit
-"""
-
-SIEVE = """
-mov %r6, {n}
-outer:
-mov %r1, %r10
-add %r1, -{limit}
-mov %r2, {words}
-clear:
-stdw [%r1], 0
-add %r1, 8
-sub %r2, 1
-jne %r2, 0, clear
-mov %r0, 0
-mov %r2, 2
-next:
-mov %r3, %r10
-add %r3, -{limit}
-add %r3, %r2
-ldxb %r4, [%r3]
-jne %r4, 0, skip
-add %r0, 1
-mov %r5, %r2
-mul %r5, %r2
-mark:
-jge %r5, {limit}, skip
-mov %r3, %r10
-add %r3, -{limit}
-add %r3, %r5
-stb [%r3], 1
-add %r5, %r2
-ja mark
-skip:
-add %r2, 1
-jlt %r2, {limit}, next
-sub %r6, 1
-jne %r6, 0, outer
-exit
-"""
 
 
 @dataclass
@@ -114,9 +44,7 @@ CASES = [
 
 
 def program(case: Case, n: int, *, kernel: bool = False) -> bytes:
-    limit = case.kernel_limit if kernel else case.limit
-    text = case.source.format(n=n, limit=limit, words=limit // 8)
-    return encode(assemble(text, dialect="conformance"))
+    return build(instantiate(case.source, n, limit=case.kernel_limit if kernel else case.limit))
 
 
 def vm_rate(code: bytes) -> tuple[float, int, int]:
@@ -133,7 +61,6 @@ def vm_rate(code: bytes) -> tuple[float, int, int]:
 
 # -- kernel side ------------------------------------------------------------------------------
 
-SOCKET_FILTER = 1
 PACKET = bytes(64)
 
 
@@ -142,19 +69,9 @@ def _kernel_runner() -> Callable[[bytes, int], tuple[int, int]] | None:
     if os.geteuid() != 0:
         return None
     try:
-        from pybpf.kernel import prog_load, prog_test_run
+        return kernel_test_run(PACKET)
     except ImportError:
         return _ctypes_runner()
-
-    def run_kernel(code: bytes, repeat: int) -> tuple[int, int]:
-        fd = prog_load(SOCKET_FILTER, code, "GPL")
-        try:
-            res = prog_test_run(fd, PACKET, repeat=repeat)
-        finally:
-            fd.close()
-        return res.retval, res.duration_ns
-
-    return run_kernel
 
 
 def _ctypes_runner() -> Callable[[bytes, int], tuple[int, int]] | None:
@@ -204,12 +121,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the VM iteration counts")
     args = parser.parse_args()
     kernel = _kernel_runner()
-    jit = "?"
-    try:
-        with open("/proc/sys/net/core/bpf_jit_enable") as f:
-            jit = "JIT" if f.read().strip() != "0" else "interpreter"
-    except OSError:
-        pass
+    jit = kernel_mode()
     print(
         f"{'program':8} {'VM insns':>12} {'VM Minsn/s':>11}   {'kernel (' + jit + ') Minsn/s':>24} {'ratio':>8}"
     )

@@ -31,41 +31,9 @@ import os  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
-from pybpf.isa import assemble, encode  # noqa: E402
+from _programs import ARITH, MEMCPY, SIEVE, build, instantiate, kernel_mode, kernel_test_run  # noqa: E402
+
 from pybpf.vm import jit, prepare  # noqa: E402
-
-ARITH = """
-mov %r0, 0
-mov %r1, 2000
-loop:
-add %r0, %r1
-xor %r0, 0x55
-mul %r0, 3
-sub %r1, 1
-jne %r1, 0, loop
-exit
-"""
-
-MEMCPY = """
-mov %r6, 8
-outer:
-mov %r1, %r10
-add %r1, -512
-mov %r2, %r10
-add %r2, -256
-mov %r3, 32
-inner:
-ldxdw %r4, [%r1]
-stxdw [%r2], %r4
-add %r1, 8
-add %r2, 8
-sub %r3, 1
-jne %r3, 0, inner
-sub %r6, 1
-jne %r6, 0, outer
-mov %r0, 0
-exit
-"""
 
 STRCMP = """
 mov %r6, 8
@@ -103,44 +71,6 @@ diff:
 mov %r0, %r3
 sub %r0, %r5
 done:
-sub %r6, 1
-jne %r6, 0, outer
-exit
-"""
-
-SIEVE = """
-mov %r6, 1
-outer:
-mov %r1, %r10
-add %r1, -64
-mov %r2, 8
-clear:
-stdw [%r1], 0
-add %r1, 8
-sub %r2, 1
-jne %r2, 0, clear
-mov %r0, 0
-mov %r2, 2
-next:
-mov %r3, %r10
-add %r3, -64
-add %r3, %r2
-ldxb %r4, [%r3]
-jne %r4, 0, skip
-add %r0, 1
-mov %r5, %r2
-mul %r5, %r2
-mark:
-jge %r5, 64, skip
-mov %r3, %r10
-add %r3, -64
-add %r3, %r5
-stb [%r3], 1
-add %r5, %r2
-ja mark
-skip:
-add %r2, 1
-jlt %r2, 64, next
 sub %r6, 1
 jne %r6, 0, outer
 exit
@@ -259,10 +189,10 @@ exit
 """
 
 PROGRAMS = {
-    "arith": ARITH,
-    "memcpy": MEMCPY,
+    "arith": instantiate(ARITH, 2000),
+    "memcpy": instantiate(MEMCPY, 8),
     "strcmp": STRCMP,
-    "sieve": SIEVE,
+    "sieve": instantiate(SIEVE, 1, limit=64),
     "log2": LOG2,
     "switch": SWITCH,
     "packet": PACKET_PARSE,
@@ -282,7 +212,6 @@ PACKET = (
 
 #: What LD_ABS sees: the kernel pulls the Ethernet header off a socket filter's skb.
 NETWORK = PACKET[14:]
-SOCKET_FILTER = 1
 M32 = 0xFFFFFFFF
 
 
@@ -291,17 +220,13 @@ def kernel_runner() -> Callable[[bytes, int], tuple[int, float]] | str:
     if os.geteuid() != 0:
         return "needs root"
     try:
-        from pybpf.kernel import prog_load, prog_test_run
+        run = kernel_test_run(PACKET)
     except ImportError as exc:
         return f"pybpf.kernel unavailable: {exc}"
 
     def run_kernel(code: bytes, repeat: int) -> tuple[int, float]:
-        fd = prog_load(SOCKET_FILTER, code, "GPL")
-        try:
-            result = prog_test_run(fd, PACKET, repeat=repeat)
-        finally:
-            fd.close()
-        return result.retval, float(result.duration_ns)
+        retval, ns = run(code, repeat)
+        return retval, float(ns)
 
     return run_kernel
 
@@ -357,17 +282,12 @@ def main() -> None:
     if not jit.available():
         raise SystemExit(f"the JIT needs llvmlite: {jit.INSTALL_HINT}")
     kernel = kernel_runner()
-    mode = "?"
-    try:
-        with open("/proc/sys/net/core/bpf_jit_enable") as f:
-            mode = "JIT" if f.read().strip() != "0" else "interpreter"
-    except OSError:
-        pass
+    mode = kernel_mode()
     print(f"kernel: {mode if callable(kernel) else kernel}; repeat {args.repeat}")
     header = f"{'program':8} {'insns':>7} {'kernel ns':>10} {'JIT ns':>10} {'interp ns':>12}"
     print(header + f" {'JIT/kernel':>10} {'interp/JIT':>10} {'compile ms':>10}")
     for name, text in PROGRAMS.items():
-        code = encode(assemble(text, dialect="conformance"))
+        code = build(text)
         ir0, interp, count = interpreter_ns(code, args.interpreter_runs)
         jr0, jit_time, compile_s = jit_ns(code, args.repeat)
         kernel_text, ratio = "-", "-"
@@ -389,7 +309,7 @@ def main() -> None:
             f" {ratio:>10} {interp / jit_time:9.0f}x {compile_s * 1e3:10.1f}"
         )
     for blocks in (100, 1000):
-        code = encode(assemble(large_program(blocks), dialect="conformance"))
+        code = build(large_program(blocks))
         insns = len(code) // 8
         program = jit.prepare(code)
         print(

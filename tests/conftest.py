@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from testlib import ROOT, SHARED, STRICT, VMLINUX, find_tool, require_kernel_feature
+from testlib import (
+    ROOT,
+    SHARED,
+    STRICT,
+    VMLINUX,
+    bpffs_scratch_dir,
+    compile_bpf,
+    find_tool,
+    require_bpf,
+    require_kernel_feature,
+)
 
-__all__ = ["ROOT", "SHARED", "STRICT", "VMLINUX", "find_tool", "require_kernel_feature"]
+__all__ = ["ROOT", "SHARED", "STRICT", "VMLINUX", "compile_bpf", "find_tool", "require_kernel_feature"]
 
 
 @pytest.fixture(scope="session")
@@ -20,13 +31,19 @@ def vmlinux_btf_path() -> Path:
     return VMLINUX
 
 
-def compile_bpf(source: Path, output: Path, *, extra_flags: tuple[str, ...] = ()) -> Path:
-    """Compile a BPF C file for tests through ``pybpf.cc.build`` (our headers, generated vmlinux.h)."""
-    from pybpf.cc import build
-
-    return build(source, output, extra_flags=list(extra_flags))
-
-
 @pytest.fixture(scope="session")
 def bpf_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bpf-objects")
+
+
+@pytest.fixture
+def bpf_ok() -> None:
+    """Skip (fail under PYBPF_STRICT=1) when this process may not use bpf()."""
+    require_bpf()
+
+
+@pytest.fixture
+def bpffs_dir(bpf_ok: None) -> Iterator[Path]:
+    """A fresh directory on bpffs, removed with whatever was pinned in it."""
+    with bpffs_scratch_dir() as path:
+        yield path

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -35,3 +38,75 @@ def find_tool(*names: str) -> str | None:
         if found:
             return found
     return None
+
+
+EXAMPLES = ROOT / "examples"
+
+
+def compile_bpf(
+    source: Path, output: Path, *, extra_flags: tuple[str, ...] = (), include_dirs: tuple[Path, ...] = ()
+) -> Path:
+    """Compile a BPF C file for tests through ``pybpf.cc.build`` (our headers, generated vmlinux.h)."""
+    from pybpf.cc import build
+
+    return build(source, output, extra_flags=list(extra_flags), include_dirs=list(include_dirs))
+
+
+def object_builder(data: Path, out_dir: Path, *, include_source_dir: bool = False) -> Callable[[str], Path]:
+    """``build(name)`` compiles ``data/NAME.bpf.c`` (else ``examples/NAME.bpf.c``) once into ``out_dir``.
+
+    Session fixtures wrap it so that each test directory compiles its objects only once.
+    """
+    built: dict[str, Path] = {}
+
+    def build(name: str) -> Path:
+        if name not in built:
+            source = data / f"{name}.bpf.c"
+            if not source.is_file():
+                source = EXAMPLES / f"{name}.bpf.c"
+            includes = (source.parent,) if include_source_dir else ()
+            built[name] = compile_bpf(source, out_dir / f"{name}.bpf.o", include_dirs=includes)
+        return built[name]
+
+    return build
+
+
+@cache
+def bpf_refusal() -> str:
+    """Why this process may not use bpf() (probed once by creating a tiny array map), or ""."""
+    from pybpf import kernel
+
+    try:
+        kernel.map_create(2, 4, 4, 1).close()  # BPF_MAP_TYPE_ARRAY
+    except kernel.KernelError as exc:
+        return f"bpf() refused: {exc}"
+    return ""
+
+
+def require_bpf() -> None:
+    """Skip (fail under PYBPF_STRICT=1) when this process may not use bpf()."""
+    refusal = bpf_refusal()
+    require_kernel_feature(not refusal, refusal or "bpf() refused")
+
+
+@contextmanager
+def bpffs_scratch_dir() -> Iterator[Path]:
+    """A fresh directory on bpffs, removed at the end with everything pinned inside."""
+    from pybpf import kernel
+
+    try:
+        root = kernel.ensure_bpffs()
+    except kernel.KernelError as exc:
+        require_kernel_feature(False, f"no bpffs: {exc}")
+        raise
+    path = Path(root) / f"pybpf-test-{os.getpid()}-{os.urandom(4).hex()}"
+    path.mkdir()
+    try:
+        yield path
+    finally:
+        for dirpath, dirs, files in os.walk(path, topdown=False):
+            for name in files:
+                os.unlink(os.path.join(dirpath, name))
+            for name in dirs:
+                os.rmdir(os.path.join(dirpath, name))
+        path.rmdir()

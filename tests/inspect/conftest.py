@@ -1,36 +1,21 @@
-"""Fixtures for the inspection tests: a loaded object with known programs and maps, bpftool."""
+"""Fixtures for the inspection tests: a loaded object with known programs and maps, bpftool.
+
+``bpf_ok`` and ``bpffs_dir`` come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from tests_inspect_lib import DATA, compile_bpf, find_tool, require_kernel_feature
+from tests_inspect_lib import DATA
 
-from pybpf import kernel
-
-
-@cache
-def _bpf_refusal() -> str:
-    try:
-        kernel.map_create(2, 4, 4, 1).close()
-    except kernel.KernelError as exc:
-        return f"bpf() refused: {exc}"
-    return ""
-
-
-@pytest.fixture
-def bpf_ok() -> None:
-    """Skip (fail under PYBPF_STRICT=1) when this process may not use bpf()."""
-    refusal = _bpf_refusal()
-    require_kernel_feature(not refusal, refusal or "bpf() refused")
+from testlib import compile_bpf, find_tool, require_bpf
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +27,7 @@ def inspect_object_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def loaded(inspect_object_path: Path) -> Iterator[Any]:
     """The test object loaded into the kernel for the whole session (closed at the end)."""
-    refusal = _bpf_refusal()
-    require_kernel_feature(not refusal, refusal or "bpf() refused")
+    require_bpf()
     from pybpf.runtime import load
 
     obj = load(inspect_object_path)
@@ -75,23 +59,6 @@ def pybpf_cli() -> Callable[..., Any]:
     from tests_inspect_lib import run_command
 
     return run_command
-
-
-@pytest.fixture
-def bpffs_dir(bpf_ok: None) -> Iterator[Path]:
-    """A fresh directory on bpffs, removed with everything pinned inside."""
-    root = Path(kernel.ensure_bpffs())
-    path = root / f"pybpf-inspect-{os.getpid()}-{os.urandom(4).hex()}"
-    path.mkdir()
-    try:
-        yield path
-    finally:
-        for dirpath, dirs, files in os.walk(path, topdown=False):
-            for name in files:
-                os.unlink(os.path.join(dirpath, name))
-            for name in dirs:
-                os.rmdir(os.path.join(dirpath, name))
-        path.rmdir()
 
 
 __all__ = ["CliRunner"]

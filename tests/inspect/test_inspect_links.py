@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests_inspect_lib import find_tool, require_kernel_feature
 
 from pybpf import kernel
 from pybpf.enums import AttachType, ProgramType
 from pybpf.inspect import cgroups
+from testlib import find_tool, require_kernel_feature
 
 _RETURN_0 = bytes.fromhex("b7000000000000009500000000000000")
 _RETURN_1 = bytes.fromhex("b7000000010000009500000000000000")

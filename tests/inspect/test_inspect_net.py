@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from tests_inspect_lib import DATA, compile_bpf, find_tool, require_kernel_feature
+from tests_inspect_lib import DATA
 
 from pybpf import kernel
 from pybpf.enums import AttachType, ProgramType
 from pybpf.inspect import rtnetlink
+from testlib import compile_bpf, find_tool, require_kernel_feature
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL("libc.so.6", use_errno=True)

@@ -7,11 +7,11 @@ import subprocess
 from typing import Any
 
 import pytest
-from tests_inspect_lib import find_tool
 
 from pybpf.inspect import cfg, xlated
 from pybpf.inspect.xlated import Row
 from pybpf.isa import Instruction
+from testlib import find_tool
 
 # bpftool 7.1 predates the per-CPU address move (``mov`` with off -1, which the kernel inlines
 # into per-CPU array lookups) and prints it as a plain move; we print it as today's kernel does.
@@ -162,7 +162,9 @@ def test_dot_output_is_a_digraph_with_entry_and_exit() -> None:
 def test_prog_load_autoattach_pins_a_link_per_program(
     bpffs_dir: Any, bpftool: Any, pybpf_cli: Any, tmp_path: Any
 ) -> None:
-    from tests_inspect_lib import DATA, compile_bpf
+    from tests_inspect_lib import DATA
+
+    from testlib import compile_bpf
 
     obj = compile_bpf(DATA / "autoattach.bpf.c", tmp_path / "autoattach.bpf.o")
     result = pybpf_cli("prog", "load", str(obj), str(bpffs_dir / "auto"), "--autoattach", "--json")

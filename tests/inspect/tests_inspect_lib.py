@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from click.testing import CliRunner
-
-
-def _root_conftest() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("pybpf_tests_root_conftest_inspect", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT = _root_conftest()
-require_kernel_feature = _ROOT.require_kernel_feature
-find_tool = _ROOT.find_tool
-compile_bpf = _ROOT.compile_bpf
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -80,4 +63,4 @@ class _Main:
         main(list(args))
 
 
-__all__ = ["DATA", "Result", "compile_bpf", "find_tool", "require_kernel_feature", "run_command"]
+__all__ = ["DATA", "Result", "run_command"]

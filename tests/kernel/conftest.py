@@ -1,32 +1,18 @@
-"""Fixtures for tests of the bpf() syscall layer against the running kernel."""
+"""Fixtures for tests of the bpf() syscall layer against the running kernel.
+
+``bpf_ok`` and ``bpffs_dir`` come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 import pytest
-from kernel_testlib import MAP_ARRAY, MAP_HASH, require_kernel_feature
+from kernel_testlib import MAP_HASH, require_kernel_feature
 
 from pybpf import kernel
-
-
-@cache
-def _bpf_refusal() -> str:
-    try:
-        kernel.map_create(MAP_ARRAY, 4, 4, 1).close()
-    except kernel.KernelError as exc:
-        return f"bpf() refused: {exc}"
-    return ""
-
-
-@pytest.fixture
-def bpf_ok() -> None:
-    """Skip (fail under PYBPF_STRICT=1) when this process may not use bpf()."""
-    refusal = _bpf_refusal()
-    require_kernel_feature(not refusal, refusal or "bpf() refused with EPERM")
 
 
 @pytest.fixture
@@ -34,24 +20,6 @@ def hash_map(bpf_ok: None) -> Iterator[kernel.FD]:
     """A hash map u32 -> u64 with 8 entries."""
     with kernel.map_create(MAP_HASH, 4, 8, 8, name="test_hash") as fd:
         yield fd
-
-
-@pytest.fixture
-def bpffs_dir(bpf_ok: None) -> Iterator[Path]:
-    """A fresh directory on bpffs, removed with whatever was pinned in it."""
-    try:
-        root = kernel.ensure_bpffs()
-    except kernel.KernelError as exc:
-        require_kernel_feature(False, f"no bpffs: {exc}")
-        raise
-    path = Path(root) / f"pybpf-test-{os.getpid()}-{os.urandom(4).hex()}"
-    path.mkdir()
-    try:
-        yield path
-    finally:
-        for child in path.iterdir():
-            child.unlink()
-        path.rmdir()
 
 
 def _cgroup2_root() -> Path | None:

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import struct
 from pathlib import Path
-from types import ModuleType
 
+from testlib import EXAMPLES
 
-def _root_conftest() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("pybpf_tests_root_conftest_load", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_ROOT = _root_conftest()
-require_kernel_feature = _ROOT.require_kernel_feature
-find_tool = _ROOT.find_tool
-compile_bpf = _ROOT.compile_bpf
+__all__ = ["EXAMPLES"]
 
 DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 
 #: sizeof(struct __sk_buff) and the offsets test contexts use (uapi linux/bpf.h).
 SKB_SIZE = 192

@@ -22,8 +22,8 @@ FRAME = ethernet(bytes(6), bytes(6), ETH_IPV4, ipv4(17, bytes(8)))
 
 
 @pytest.fixture
-def maps_obj(bpf_ok: None, build_object: Callable[[str], Path], pin_dir: Path) -> Iterator[Object]:
-    with pybpf.runtime.load(build_object("maps"), pin_path=pin_dir) as obj:
+def maps_obj(bpf_ok: None, build_object: Callable[[str], Path], bpffs_dir: Path) -> Iterator[Object]:
+    with pybpf.runtime.load(build_object("maps"), pin_path=bpffs_dir) as obj:
         yield obj
 
 
@@ -155,37 +155,37 @@ def test_map_in_map_initial_slots_hold_the_named_inner_maps(maps_obj: Object, sl
     assert result.retval == retval
 
 
-def test_pin_by_name_map_is_pinned_under_the_pin_path(maps_obj: Object, pin_dir: Path) -> None:
-    assert (pin_dir / "shared_counts").exists()
+def test_pin_by_name_map_is_pinned_under_the_pin_path(maps_obj: Object, bpffs_dir: Path) -> None:
+    assert (bpffs_dir / "shared_counts").exists()
 
 
 def test_second_load_reuses_the_pinned_map(
-    maps_obj: Object, build_object: Callable[[str], Path], pin_dir: Path
+    maps_obj: Object, build_object: Callable[[str], Path], bpffs_dir: Path
 ) -> None:
     maps_obj.maps["shared_counts"][1] = 100
-    with pybpf.runtime.load(build_object("maps"), pin_path=pin_dir) as again:
+    with pybpf.runtime.load(build_object("maps"), pin_path=bpffs_dir) as again:
         assert again.maps["shared_counts"][1] == 100
 
 
 def test_incompatible_pinned_map_is_refused_with_the_difference(
-    maps_obj: Object, build_object: Callable[[str], Path], pin_dir: Path
+    maps_obj: Object, build_object: Callable[[str], Path], bpffs_dir: Path
 ) -> None:
     spec = ObjectSpec.from_file(build_object("maps"))
     spec.maps["shared_counts"].max_entries = 32
     with pytest.raises(PinMismatch, match="max_entries is 16 pinned, 32 in the object"):
-        pybpf.runtime.load(spec, pin_path=pin_dir)
+        pybpf.runtime.load(spec, pin_path=bpffs_dir)
 
 
-def test_map_from_pin_decodes_values_through_its_btf(maps_obj: Object, pin_dir: Path) -> None:
+def test_map_from_pin_decodes_values_through_its_btf(maps_obj: Object, bpffs_dir: Path) -> None:
     maps_obj.maps["shared_counts"][4] = 44
-    with Map.from_pin(pin_dir / "shared_counts") as pinned:
+    with Map.from_pin(bpffs_dir / "shared_counts") as pinned:
         assert dict(pinned.items()) == {4: 44}
 
 
-def test_map_pin_makes_it_openable_by_path(maps_obj: Object, pin_dir: Path) -> None:
-    maps_obj.maps["points"].pin(pin_dir / "points")
+def test_map_pin_makes_it_openable_by_path(maps_obj: Object, bpffs_dir: Path) -> None:
+    maps_obj.maps["points"].pin(bpffs_dir / "points")
     maps_obj.maps["points"][1] = {"x": 5}
-    with Map.from_pin(pin_dir / "points") as pinned:
+    with Map.from_pin(bpffs_dir / "points") as pinned:
         assert pinned[1].x == 5
 
 

@@ -63,10 +63,10 @@ def test_log_level_keeps_the_verifier_log_of_a_successful_load(
         assert "processed" in obj.programs["xdp_bounce"].verifier_log
 
 
-def test_program_pinned_in_bpffs_is_the_same_kernel_program(packets: Object, pin_dir: Path) -> None:
+def test_program_pinned_in_bpffs_is_the_same_kernel_program(packets: Object, bpffs_dir: Path) -> None:
     from pybpf.kernel import obj_get, prog_info
 
     prog = packets.programs["sock_ipv4"]
-    prog.pin(pin_dir / "sock_ipv4")
-    with obj_get(pin_dir / "sock_ipv4") as fd:
+    prog.pin(bpffs_dir / "sock_ipv4")
+    with obj_get(bpffs_dir / "sock_ipv4") as fd:
         assert prog_info(fd).id == prog.id

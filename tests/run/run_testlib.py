@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from testlib import ROOT
+from testlib import EXAMPLES
+
+__all__ = ["DATA", "EXAMPLES"]
 
 DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = ROOT / "examples"

@@ -26,6 +26,7 @@ X86_CASES = [
     ("-4@$5", UsdtArg(4, True, C, 5, "", 0)),
     ("-4@$-7", UsdtArg(4, True, C, -7, "", 0)),
     ("8@$0x20", UsdtArg(8, False, C, 32, "", 0)),
+    ("8@$010", UsdtArg(8, False, C, 10, "", 0)),
     ("%rsi", UsdtArg(8, False, R, 0, "si", 104)),
 ]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from usdt_testlib import Target
 
-from conftest import Target
 from pybpf.attach import AttachError
 from pybpf.usdt import UsdtNotFound, attach_usdt, find_probes
 
@@ -128,3 +128,15 @@ def test_attach_of_a_program_without_usdt_maps_raises_attach_error(
         pytest.raises(AttachError, match=r"usdt\.bpf\.h"),
     ):
         attach_usdt(prog, usdt_target_binary, "pybpf", "kinds")
+
+
+def test_attach_without_pid_traces_every_process_running_the_binary(reader: Any, target: Target) -> None:
+    with attach_usdt(reader.programs["on_kinds"], target.path, "pybpf", "kinds", cookie=7):
+        target.fire(2)
+    results = _results(reader)
+    assert (results[0], results[13], results[14]) == (-5, 7, 2)
+
+
+def test_usdt_link_exposes_one_bpf_link_per_probe_site(reader: Any, target: Target) -> None:
+    with attach_usdt(reader.programs["on_kinds"], target.path, "pybpf", "kinds", pid=target.pid) as link:
+        assert len(link.ids()) == len(find_probes(target.path, "pybpf", "kinds")) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,24 @@ def test_probes_of_a_gcc_built_binary_are_found_with_their_arguments(usdt_target
 def test_probe_offset_points_at_the_nop_of_the_probe_site(usdt_target_binary: Path) -> None:
     data = usdt_target_binary.read_bytes()
     assert {data[p.offset] for p in read_probes(usdt_target_binary)} == {0x90}
+
+
+def test_probes_of_a_shared_library_have_file_offsets_of_their_nops(tmp_path: Path) -> None:
+    from usdt_testlib import DATA
+
+    from testlib import find_tool
+
+    gcc = find_tool("gcc", "cc")
+    if gcc is None:
+        pytest.skip("no C compiler (gcc)")
+    library = tmp_path / "libusdt.so"
+    subprocess.run(
+        [gcc, "-O2", "-shared", "-fPIC", "-o", str(library), str(DATA / "usdt_target.c")], check=True
+    )
+    data = library.read_bytes()
+    probes = read_probes(library)
+    assert sorted(p.name for p in probes) == ["guarded", "kinds"]
+    assert {data[p.offset] for p in probes} == {0x90}
 
 
 def test_semaphore_offset_is_the_file_offset_of_the_semaphore_variable(usdt_target_binary: Path) -> None:

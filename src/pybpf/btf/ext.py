@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from .errors import BTFError
+from .records import FrozenRecord, finish, set_field
 
 if TYPE_CHECKING:
     from .spec import BTF
@@ -60,8 +61,11 @@ class CoreReloKind(enum.IntEnum):
         return self in (CoreReloKind.ENUMVAL_EXISTS, CoreReloKind.ENUMVAL_VALUE)
 
 
-@dataclass(frozen=True, slots=True)
-class FuncInfo:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class FuncInfo(FrozenRecord):
+    """``bpf_func_info``: the BTF FUNC ``type_id`` of the function starting at ``insn_off``."""
+
     insn_off: int
     type_id: int
 
@@ -69,9 +73,14 @@ class FuncInfo:
     def insn_index(self) -> int:
         return self.insn_off // 8
 
+    def __init__(self, insn_off: int, type_id: int) -> None:
+        set_field(self, "insn_off", insn_off)
+        set_field(self, "type_id", type_id)
 
-@dataclass(frozen=True, slots=True)
-class LineInfo:
+
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class LineInfo(FrozenRecord):
     """A source line for the instruction at ``insn_off``; ``line`` is the source text."""
 
     insn_off: int
@@ -86,9 +95,28 @@ class LineInfo:
     def insn_index(self) -> int:
         return self.insn_off // 8
 
+    def __init__(
+        self,
+        insn_off: int,
+        file_name: str,
+        line: str,
+        line_num: int,
+        column: int,
+        file_name_off: int = 0,
+        line_off: int = 0,
+    ) -> None:
+        set_field(self, "insn_off", insn_off)
+        set_field(self, "file_name", file_name)
+        set_field(self, "line", line)
+        set_field(self, "line_num", line_num)
+        set_field(self, "column", column)
+        set_field(self, "file_name_off", file_name_off)
+        set_field(self, "line_off", line_off)
 
-@dataclass(frozen=True, slots=True)
-class CoreRelo:
+
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class CoreRelo(FrozenRecord):
     """A CO-RE relocation: ``access`` is the access string ("0:1:2"), relative to ``type_id``."""
 
     insn_off: int
@@ -108,6 +136,20 @@ class CoreRelo:
             return tuple(int(part) for part in self.access.split(":"))
         except ValueError:
             return ()
+
+    def __init__(
+        self,
+        insn_off: int,
+        type_id: int,
+        access: str,
+        kind: CoreReloKind,
+        access_off: int = 0,
+    ) -> None:
+        set_field(self, "insn_off", insn_off)
+        set_field(self, "type_id", type_id)
+        set_field(self, "access", access)
+        set_field(self, "kind", kind)
+        set_field(self, "access_off", access_off)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import BTFError
+from .records import FrozenRecord, finish, set_field
 from .types import Array, Member, Ptr, Struct, Union
 
 if TYPE_CHECKING:
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 _TOKEN = re.compile(r"\s*(?:(->|\.)|\[\s*(\d+)\s*\]|([A-Za-z_][A-Za-z_0-9]*))")
 
 
-@dataclass(frozen=True, slots=True)
-class FieldLocation:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class FieldLocation(FrozenRecord):
     """Where a member path ends up.
 
     ``derefs`` holds the byte offsets (each relative to the previous pointee, the first relative to
@@ -44,6 +46,20 @@ class FieldLocation:
     @property
     def is_bitfield(self) -> bool:
         return self.bitfield_size != 0
+
+    def __init__(
+        self,
+        path: str,
+        type_id: int,
+        bit_offset: int,
+        bitfield_size: int = 0,
+        derefs: tuple[int, ...] = (),
+    ) -> None:
+        set_field(self, "path", path)
+        set_field(self, "type_id", type_id)
+        set_field(self, "bit_offset", bit_offset)
+        set_field(self, "bitfield_size", bitfield_size)
+        set_field(self, "derefs", derefs)
 
 
 def _tokens(path: str) -> list[str | int]:

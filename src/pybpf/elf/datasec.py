@@ -10,17 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..btf import BTF, Datasec, Kind, Var
+from ..btf.records import FrozenRecord, finish, set_field
 from ..errors import ELFError
 from .reader import ElfFile, Section, SymbolType
 
 
-@dataclass(frozen=True, slots=True)
-class VarPlacement:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class VarPlacement(FrozenRecord):
     name: str
     var_type_id: int  # the VAR
     type_id: int  # the VAR's type
     offset: int
     size: int
+
+    def __init__(self, name: str, var_type_id: int, type_id: int, offset: int, size: int) -> None:
+        set_field(self, "name", name)
+        set_field(self, "var_type_id", var_type_id)
+        set_field(self, "type_id", type_id)
+        set_field(self, "offset", offset)
+        set_field(self, "size", size)
 
 
 def find_datasec(btf: BTF, name: str) -> Datasec | None:

@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..btf.records import FrozenRecord, finish, set_field
 from ..errors import ELFError
 from ..isa.instruction import Instruction, decode
 from ..spec import ExternKind, ExternSpec, Relocation, RelocationKind
@@ -23,13 +24,19 @@ LDDW = 0x18
 PSEUDO_CALL = 1
 
 
-@dataclass(frozen=True, slots=True)
-class CodeTarget:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class CodeTarget(FrozenRecord):
     """A call or callback target: slot ``slot`` of section ``section`` (by index)."""
 
     section: int
     slot: int
     is_callback: bool
+
+    def __init__(self, section: int, slot: int, is_callback: bool) -> None:
+        set_field(self, "section", section)
+        set_field(self, "slot", slot)
+        set_field(self, "is_callback", is_callback)
 
 
 Ref = Relocation | CodeTarget
@@ -87,10 +94,14 @@ def split_functions(elf: ElfFile, section: Section) -> list[Function]:
     slots = [slot for slot, _ in insns]
     for sym in symbols:
         if sym.value % 8:
-            raise ELFError(f"function {sym.name!r} starts at a misaligned offset", section=section.name, offset=sym.value)
+            raise ELFError(
+                f"function {sym.name!r} starts at a misaligned offset", section=section.name, offset=sym.value
+            )
         start = sym.value // 8
         if start >= nslots:
-            raise ELFError(f"function {sym.name!r} starts past the end", section=section.name, offset=sym.value)
+            raise ELFError(
+                f"function {sym.name!r} starts past the end", section=section.name, offset=sym.value
+            )
         if sym.size:
             if sym.size % 8 or sym.value + sym.size > section.size:
                 raise ELFError(
@@ -102,10 +113,16 @@ def split_functions(elf: ElfFile, section: Section) -> list[Function]:
             end = later[0] // 8 if later else nslots
         body = insns[bisect_left(slots, start) : bisect_left(slots, end)]
         if not body or body[0][0] != start:
-            raise ELFError(f"function {sym.name!r} does not start on an instruction", section=section.name, offset=sym.value)
+            raise ELFError(
+                f"function {sym.name!r} does not start on an instruction",
+                section=section.name,
+                offset=sym.value,
+            )
         last_slot, last = body[-1]
         if last_slot + last.slots > end:
-            raise ELFError(f"function {sym.name!r} ends inside an lddw", section=section.name, offset=sym.value)
+            raise ELFError(
+                f"function {sym.name!r} ends inside an lddw", section=section.name, offset=sym.value
+            )
         functions.append(Function(sym.name, section, start, end, body))
     return functions
 
@@ -119,7 +136,9 @@ def _decode_slots(section: Section) -> list[tuple[int, Instruction]]:
     return result
 
 
-def resolve_references(elf: ElfFile, section: Section, functions: list[Function], targets: DataTargets) -> None:
+def resolve_references(
+    elf: ElfFile, section: Section, functions: list[Function], targets: DataTargets
+) -> None:
     """Attach a :class:`Ref` to every relocated instruction and to every local pseudo call."""
     by_slot: dict[int, tuple[Function, Instruction]] = {}
     for fn in functions:
@@ -127,7 +146,9 @@ def resolve_references(elf: ElfFile, section: Section, functions: list[Function]
             by_slot[slot] = (fn, insn)
     for reloc in elf.relocations(section.index):
         if reloc.offset % 8 or reloc.offset // 8 not in by_slot:
-            raise ELFError("relocation does not point at an instruction", section=section.name, offset=reloc.offset)
+            raise ELFError(
+                "relocation does not point at an instruction", section=section.name, offset=reloc.offset
+            )
         slot = reloc.offset // 8
         fn, insn = by_slot[slot]
         fn.refs[slot] = _classify(elf, section, reloc, insn, targets)
@@ -200,7 +221,9 @@ def _code_section(elf: ElfFile, index: int, label: str, fail: Callable[[str], EL
     return elf.sections[index]
 
 
-def _map_ref(maps: dict[int, PlacedMap], offset: int, label: str, fail: Callable[[str], ELFError]) -> Relocation:
+def _map_ref(
+    maps: dict[int, PlacedMap], offset: int, label: str, fail: Callable[[str], ELFError]
+) -> Relocation:
     placed = maps.get(offset)
     if placed is None:
         raise fail(f"reference to {label!r} is not the start of a map definition")

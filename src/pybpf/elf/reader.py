@@ -13,6 +13,7 @@ import enum
 import struct
 from dataclasses import dataclass, field
 
+from ..btf.records import FrozenRecord, finish, set_field
 from ..errors import ELFError
 
 EM_BPF = 247
@@ -76,8 +77,9 @@ class RelocType(enum.IntEnum):
     R_64_32 = 10  # call: instruction-relative offset
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Section(FrozenRecord):
     index: int
     name: str
     type: int
@@ -97,9 +99,34 @@ class Section:
     def is_alloc(self) -> bool:
         return bool(self.flags & SectionFlags.ALLOC)
 
+    def __init__(
+        self,
+        index: int,
+        name: str,
+        type: int,
+        flags: int,
+        offset: int,
+        size: int,
+        link: int,
+        info: int,
+        entsize: int,
+        data: bytes,
+    ) -> None:
+        set_field(self, "index", index)
+        set_field(self, "name", name)
+        set_field(self, "type", type)
+        set_field(self, "flags", flags)
+        set_field(self, "offset", offset)
+        set_field(self, "size", size)
+        set_field(self, "link", link)
+        set_field(self, "info", info)
+        set_field(self, "entsize", entsize)
+        set_field(self, "data", data)
 
-@dataclass(frozen=True, slots=True)
-class Symbol:
+
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Symbol(FrozenRecord):
     index: int
     name: str
     value: int
@@ -117,15 +144,42 @@ class Symbol:
     def is_weak(self) -> bool:
         return self.bind == SymbolBind.WEAK
 
+    def __init__(
+        self,
+        index: int,
+        name: str,
+        value: int,
+        size: int,
+        type: int,
+        bind: int,
+        visibility: int,
+        shndx: int,
+    ) -> None:
+        set_field(self, "index", index)
+        set_field(self, "name", name)
+        set_field(self, "value", value)
+        set_field(self, "size", size)
+        set_field(self, "type", type)
+        set_field(self, "bind", bind)
+        set_field(self, "visibility", visibility)
+        set_field(self, "shndx", shndx)
 
-@dataclass(frozen=True, slots=True)
-class Reloc:
+
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Reloc(FrozenRecord):
     """One relocation: ``offset`` inside the target section, against ``symbol``."""
 
     offset: int
     type: int
     symbol: Symbol
     addend: int = 0
+
+    def __init__(self, offset: int, type: int, symbol: Symbol, addend: int = 0) -> None:
+        set_field(self, "offset", offset)
+        set_field(self, "type", type)
+        set_field(self, "symbol", symbol)
+        set_field(self, "addend", addend)
 
 
 @dataclass(slots=True)

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..btf.records import FrozenRecord, finish, set_field
 from ..enums import AttachType, ProgramType
 
 P = ProgramType
 A = AttachType
 
 
-@dataclass(frozen=True, slots=True)
-class SectionDef:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class SectionDef(FrozenRecord):
     """One row of the table.
 
     ``attach_btf``: the target names a kernel (or program) BTF function, resolved at load time.
@@ -59,6 +61,28 @@ class SectionDef:
                 return section[len(prefix) + 1 :]
             return None
         return "" if section == pattern else None
+
+    def __init__(
+        self,
+        pattern: str,
+        program_type: ProgramType,
+        expected_attach_type: AttachType | None = None,
+        sleepable: bool = False,
+        xdp_frags: bool = False,
+        attach_btf: bool = False,
+        auto_attach: bool = False,
+        attachable: bool = False,
+        usdt: bool = False,
+    ) -> None:
+        set_field(self, "pattern", pattern)
+        set_field(self, "program_type", program_type)
+        set_field(self, "expected_attach_type", expected_attach_type)
+        set_field(self, "sleepable", sleepable)
+        set_field(self, "xdp_frags", xdp_frags)
+        set_field(self, "attach_btf", attach_btf)
+        set_field(self, "auto_attach", auto_attach)
+        set_field(self, "attachable", attachable)
+        set_field(self, "usdt", usdt)
 
 
 def _d(
@@ -183,12 +207,17 @@ SECTION_DEFS: tuple[SectionDef, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SectionMatch:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class SectionMatch(FrozenRecord):
     """A section name resolved against the table."""
 
     definition: SectionDef
     target: str
+
+    def __init__(self, definition: SectionDef, target: str) -> None:
+        set_field(self, "definition", definition)
+        set_field(self, "target", target)
 
 
 def match_section(section: str) -> SectionMatch | None:

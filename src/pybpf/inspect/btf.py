@@ -19,6 +19,7 @@ from pybpf.kernel import (
     prog_info,
 )
 
+from . import records
 from .procfs import Owner, owners
 
 
@@ -61,11 +62,8 @@ class BTFRecord:
 
 
 def all_fds() -> Iterator[FD]:
-    for ident in ids(ObjectKind.BTF):
-        try:
-            yield get_fd_by_id(ObjectKind.BTF, ident)
-        except KernelError:
-            continue
+    """An fd per BTF object, skipping objects that vanish during the walk."""
+    return records.object_fds(ObjectKind.BTF)
 
 
 def _users() -> tuple[dict[int, list[int]], dict[int, list[int]]]:
@@ -85,20 +83,14 @@ def _users() -> tuple[dict[int, list[int]], dict[int, list[int]]]:
 
 
 def gather(fds: Iterable[FD], *, with_pids: bool = True) -> list[BTFRecord]:
-    records: list[BTFRecord] = []
-    for fd in fds:
-        with fd:
-            try:
-                records.append(BTFRecord(btf_info(fd)))
-            except KernelError:
-                continue
+    found = records.read_each(fds, lambda fd: BTFRecord(btf_info(fd)))
     progs, maps = _users()
     holders = owners(ObjectKind.BTF) if with_pids else {}
-    for rec in records:
+    for rec in found:
         rec.prog_ids = progs.get(rec.info.id, [])
         rec.map_ids = maps.get(rec.info.id, [])
         rec.pids = holders.get(rec.info.id, [])
-    return records
+    return found
 
 
 __all__ = ["BTFRecord", "all_fds", "gather"]

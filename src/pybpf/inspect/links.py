@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pybpf.enums import LinkType
-from pybpf.kernel import FD, KernelError, LinkInfo, ObjectKind, get_fd_by_id, ids, link_info
+from pybpf.kernel import FD, LinkInfo, ObjectKind, link_info
 
+from . import records
 from .names import attach_type_name, link_type_name
-from .procfs import Owner, owners, pinned_paths
+from .procfs import Owner
 
 # The order bpftool prints each link type's own fields in, and which of them are attach types.
 _DETAIL_ORDER = (
@@ -76,27 +77,16 @@ class LinkRecord:
 
 
 def all_fds() -> Iterator[FD]:
-    for ident in ids(ObjectKind.LINK):
-        try:
-            yield get_fd_by_id(ObjectKind.LINK, ident)
-        except KernelError:
-            continue
+    """An fd per link, skipping links that vanish during the walk."""
+    return records.object_fds(ObjectKind.LINK)
+
+
+def _record(fd: FD) -> LinkRecord:
+    return LinkRecord(link_info(fd))
 
 
 def gather(fds: Iterable[FD], *, with_pinned: bool = False, with_pids: bool = True) -> list[LinkRecord]:
-    records: list[LinkRecord] = []
-    for fd in fds:
-        with fd:
-            try:
-                records.append(LinkRecord(link_info(fd)))
-            except KernelError:
-                continue
-    pins = pinned_paths(ObjectKind.LINK) if with_pinned else {}
-    holders = owners(ObjectKind.LINK) if with_pids else {}
-    for rec in records:
-        rec.pinned = sorted(pins.get(rec.info.id, []))
-        rec.pids = holders.get(rec.info.id, [])
-    return records
+    return records.gather(ObjectKind.LINK, fds, _record, with_pinned=with_pinned, with_pids=with_pids)
 
 
 __all__ = ["LinkRecord", "LinkType", "all_fds", "gather"]

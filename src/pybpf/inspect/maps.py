@@ -20,8 +20,6 @@ from pybpf.kernel import (
     KernelError,
     MapInfo,
     ObjectKind,
-    get_fd_by_id,
-    ids,
     map_delete,
     map_get_next_key,
     map_info,
@@ -35,10 +33,10 @@ from pybpf.kernel import (
 )
 from pybpf.kernel.errors import KeyNotFound
 
-from . import btfvalues
+from . import btfvalues, records
 from .errors import InspectError, ValueFormatError
 from .names import map_type_name, prog_type_name
-from .procfs import Owner, fdinfo, owners, pinned_paths
+from .procfs import Owner, fdinfo
 
 _PER_CPU = {
     MapType.PERCPU_HASH,
@@ -146,28 +144,12 @@ def record(fd: FD) -> MapRecord:
 
 def all_fds() -> Iterator[FD]:
     """An fd per map, skipping maps that vanish during the walk."""
-    for ident in ids(ObjectKind.MAP):
-        try:
-            yield get_fd_by_id(ObjectKind.MAP, ident)
-        except KernelError:
-            continue
+    return records.object_fds(ObjectKind.MAP)
 
 
 def gather(fds: Iterable[FD], *, with_pinned: bool = False, with_pids: bool = True) -> list[MapRecord]:
     """Records for ``fds`` (closing each), with pins and owners filled in when asked."""
-    records: list[MapRecord] = []
-    for fd in fds:
-        with fd:
-            try:
-                records.append(record(fd))
-            except KernelError:
-                continue
-    pins = pinned_paths(ObjectKind.MAP) if with_pinned else {}
-    holders = owners(ObjectKind.MAP) if with_pids else {}
-    for rec in records:
-        rec.pinned = sorted(pins.get(rec.info.id, []))
-        rec.pids = holders.get(rec.info.id, [])
-    return records
+    return records.gather(ObjectKind.MAP, fds, record, with_pinned=with_pinned, with_pids=with_pids)
 
 
 # -- bytes on the command line ----------------------------------------------------------------------

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pybpf.kernel import FD, KernelError, ObjectKind, ProgInfo, get_fd_by_id, ids, prog_info
+from pybpf.kernel import FD, ObjectKind, ProgInfo, prog_info
 
+from . import records
 from .names import prog_type_name
-from .procfs import Owner, boot_to_wallclock, fdinfo, format_wallclock, owners, pinned_paths
+from .procfs import Owner, boot_to_wallclock, fdinfo, format_wallclock
 
 
 @dataclass
@@ -114,28 +115,12 @@ def record(fd: FD) -> ProgRecord:
 
 def all_fds() -> Iterator[FD]:
     """An fd per loaded program, skipping programs that vanish during the walk."""
-    for ident in ids(ObjectKind.PROG):
-        try:
-            yield get_fd_by_id(ObjectKind.PROG, ident)
-        except KernelError:
-            continue
+    return records.object_fds(ObjectKind.PROG)
 
 
 def gather(fds: Iterable[FD], *, with_pinned: bool = False, with_pids: bool = True) -> list[ProgRecord]:
     """Records for ``fds`` (closing each), with pinned paths and owners filled in when asked."""
-    records: list[ProgRecord] = []
-    for fd in fds:
-        with fd:
-            try:
-                records.append(record(fd))
-            except KernelError:
-                continue
-    pins = pinned_paths(ObjectKind.PROG) if with_pinned else {}
-    holders = owners(ObjectKind.PROG) if with_pids else {}
-    for rec in records:
-        rec.pinned = sorted(pins.get(rec.info.id, []))
-        rec.pids = holders.get(rec.info.id, [])
-    return records
+    return records.gather(ObjectKind.PROG, fds, record, with_pinned=with_pinned, with_pids=with_pids)
 
 
 __all__ = ["ProgRecord", "all_fds", "gather", "record"]

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..btf.ext import CoreReloKind
+from ..btf.records import FrozenRecord, finish, set_field
 
 
-@dataclass(frozen=True, slots=True)
-class FuncInfo:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class FuncInfo(FrozenRecord):
     """``bpf_func_info``: the BTF FUNC describing the function starting at ``insn``."""
 
     insn: int
@@ -24,9 +26,14 @@ class FuncInfo:
     def shifted(self, delta: int) -> FuncInfo:
         return replace(self, insn=self.insn + delta)
 
+    def __init__(self, insn: int, type_id: int) -> None:
+        set_field(self, "insn", insn)
+        set_field(self, "type_id", type_id)
 
-@dataclass(frozen=True, slots=True)
-class LineInfo:
+
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class LineInfo(FrozenRecord):
     """``bpf_line_info``: the source line of the instruction at ``insn``."""
 
     insn: int
@@ -40,9 +47,28 @@ class LineInfo:
     def shifted(self, delta: int) -> LineInfo:
         return replace(self, insn=self.insn + delta)
 
+    def __init__(
+        self,
+        insn: int,
+        file_name_off: int,
+        line_off: int,
+        line: int,
+        column: int,
+        file: str = "",
+        text: str = "",
+    ) -> None:
+        set_field(self, "insn", insn)
+        set_field(self, "file_name_off", file_name_off)
+        set_field(self, "line_off", line_off)
+        set_field(self, "line", line)
+        set_field(self, "column", column)
+        set_field(self, "file", file)
+        set_field(self, "text", text)
 
-@dataclass(frozen=True, slots=True)
-class CORERelocation:
+
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class CORERelocation(FrozenRecord):
     """``bpf_core_relo``: the instruction at ``insn`` needs a field offset/size/existence/... of
     ``type_id`` along ``access`` (``"0:1:2"``) adjusted to the running kernel."""
 
@@ -54,6 +80,20 @@ class CORERelocation:
 
     def shifted(self, delta: int) -> CORERelocation:
         return replace(self, insn=self.insn + delta)
+
+    def __init__(
+        self,
+        insn: int,
+        type_id: int,
+        access_str_off: int,
+        kind: CoreReloKind,
+        access: str = "",
+    ) -> None:
+        set_field(self, "insn", insn)
+        set_field(self, "type_id", type_id)
+        set_field(self, "access_str_off", access_str_off)
+        set_field(self, "kind", kind)
+        set_field(self, "access", access)
 
 
 __all__ = ["CORERelocation", "FuncInfo", "LineInfo"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 
+from ..btf.records import FrozenRecord, finish, set_field
 from ..enums import MapFlags, MapType, PinType
 
 
-@dataclass(frozen=True, slots=True)
-class Variable:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Variable(FrozenRecord):
     """A global variable inside a global-data map: ``offset``/``size`` in the map value, and its
     BTF type (0 without BTF: then only raw ``bytes`` can be assigned)."""
 
@@ -17,6 +19,12 @@ class Variable:
     offset: int
     size: int
     type_id: int = 0
+
+    def __init__(self, name: str, offset: int, size: int, type_id: int = 0) -> None:
+        set_field(self, "name", name)
+        set_field(self, "offset", offset)
+        set_field(self, "size", size)
+        set_field(self, "type_id", type_id)
 
 
 class MapOrigin(enum.Enum):

@@ -137,13 +137,20 @@ def parse_arg(spec: str, arch: str = "x86_64") -> UsdtArg:
     return UsdtArg(size, signed, kind, value, register, slot)
 
 
+def _number(text: str) -> int:
+    """A decimal or ``0x`` hex literal (assemblers print ``010`` as ten, not as octal)."""
+    body = text.lstrip("+-")
+    sign = -1 if text.startswith("-") else 1
+    return sign * (int(body[2:], 16) if body[:2] in ("0x", "0X") else int(body, 10))
+
+
 def _x86_operand(spec: str, operand: str) -> tuple[ArgKind, int, str]:
     if match := _X86_CONST.fullmatch(operand):
-        return ArgKind.CONST, int(match.group(1), 0), ""
+        return ArgKind.CONST, _number(match.group(1)), ""
     if match := _X86_REG.fullmatch(operand):
         return ArgKind.REG, 0, _x86_register(spec, match.group(1))
     if match := _X86_MEM.fullmatch(operand):
-        displacement = int(match.group(1), 0) if match.group(1) else 0
+        displacement = _number(match.group(1)) if match.group(1) else 0
         return ArgKind.REG_DEREF, displacement, _x86_register(spec, match.group(2))
     if "(" in operand and "," in operand:
         raise UsdtArgError(f"USDT argument {spec!r}: indexed memory operands are not supported")
@@ -159,12 +166,12 @@ def _x86_register(spec: str, name: str) -> str:
 
 def _arm64_operand(spec: str, operand: str) -> tuple[ArgKind, int, str]:
     if match := _ARM64_MEM.fullmatch(operand):
-        displacement = int(match.group(2), 0) if match.group(2) else 0
+        displacement = _number(match.group(2)) if match.group(2) else 0
         return ArgKind.REG_DEREF, displacement, _arm64_register(spec, match.group(1))
     if operand in _ARM64_REGISTERS:
         return ArgKind.REG, 0, _ARM64_REGISTERS[operand]
     if match := _ARM64_CONST.fullmatch(operand):
-        return ArgKind.CONST, int(match.group(1), 0), ""
+        return ArgKind.CONST, _number(match.group(1)), ""
     raise UsdtArgError(f"USDT argument {spec!r}: unsupported arm64 operand {operand!r}")
 
 

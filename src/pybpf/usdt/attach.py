@@ -200,6 +200,12 @@ class UsdtLink(Link):
         self.sites = sites
 
     @property
+    def fd(self) -> FD:
+        """The first site's BPF link fd (or its perf event fd on kernels without perf links)."""
+        self._check()
+        return self.sites[0].fd
+
+    @property
     def bpf_links(self) -> list[FD]:
         return [fd for site in self.sites for fd in site.bpf_links]
 

@@ -14,7 +14,6 @@ import itertools
 import struct
 import types
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Error
@@ -23,15 +22,23 @@ from . import ops
 from .cfg import analyse, normalise
 from .codegen import GeneratedCode, helper_env_name, translate
 from .errors import ExitProgram, ProgramRejected, VMFault
-from .memory import CALLBACK_BASE, MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind
+from .machine import (
+    Helper,
+    Machine,
+    RunRegions,
+    RunResult,
+    at_slot,
+    budget_exhausted,
+    callx_helper,
+    frame_switches,
+    helper_failed,
+    map_run,
+    run_space,
+)
+from .memory import MASK64, AddressSpace, Region, RegionKind
 
 #: Instructions a run may execute before it is stopped (the kernel's verifier limit is 1M too).
 DEFAULT_BUDGET = 1_000_000
-#: Iterations ``may_goto`` allows before it starts jumping (the kernel's BPF_MAX_LOOPS).
-MAY_GOTO_BUDGET = 8 * 1024 * 1024
-
-#: A helper: called with the machine and r1..r5, returns the new r0.
-Helper = Callable[..., int]
 #: Called before each instruction of a traced run with its slot and r0..r10.
 Tracer = Callable[[int, tuple[int, ...]], None]
 
@@ -47,56 +54,6 @@ for _size, _code in ((1, "b"), (2, "h"), (4, "i"), (8, "q")):
     _CODECS[f"U{_size}"] = struct.Struct("<" + _code.upper()).unpack_from
     _CODECS[f"US{_size}"] = struct.Struct("<" + _code).unpack_from
     _CODECS[f"P{_size}"] = struct.Struct("<" + _code.upper()).pack_into
-#: Region kinds a run creates for itself (and removes from a shared address space after it).
-_PER_RUN = frozenset({RegionKind.STACK, RegionKind.MEMORY, RegionKind.CTX, RegionKind.PACKET})
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """What one run produced: r0, the memory as the program left it, and the work it did."""
-
-    r0: int
-    memory: bytes
-    instructions: int
-    ctx: bytes | None = None
-    packet: bytes | None = None
-
-
-class Machine:
-    """The state a running program sees; helpers receive it as their first argument.
-
-    ``memory`` is the :class:`AddressSpace`; helpers read and write program memory through it
-    (``vm.memory.read_bytes(addr, n)``) so every access stays bounds-checked.  ``instructions``
-    is brought up to date whenever the program calls a helper and when it exits.
-    """
-
-    def __init__(self, memory: AddressSpace, helpers: Mapping[int, Helper]) -> None:
-        self.memory = memory
-        self.helpers = helpers
-        self.state = [0, MAY_GOTO_BUDGET]  # [instructions executed, may_goto iterations left]
-        self.regions: dict[str, Region] = {}
-        #: entry slot -> compiled function: the callbacks a helper may invoke (see :meth:`call`)
-        self.functions: dict[int, Callable[..., int]] = {}
-        self._frames: list[Region] = []
-        self._enter: Callable[[int], int] | None = None
-        self._leave: Callable[[int], None] | None = None
-
-    def call(self, handle: int, r1: int = 0, r2: int = 0, r3: int = 0, r4: int = 0, r5: int = 0) -> int:
-        """Run the BPF function whose callback address is ``handle`` (from ``lddw rX, func``)
-        in a fresh stack frame, as helpers such as ``bpf_loop`` do, and return its r0."""
-        function = self.functions.get(handle - CALLBACK_BASE) if handle >= CALLBACK_BASE else None
-        if function is None or self._enter is None or self._leave is None:
-            raise VMFault(f"{handle:#x} is not the address of a BPF function")
-        depth = next((i for i, frame in enumerate(self._frames) if i and frame.hi == 0), len(self._frames))
-        top = self._enter(depth)
-        try:
-            return function(r1, r2, r3, r4, r5, top, depth) & MASK64
-        finally:
-            self._leave(depth)
-
-    @property
-    def instructions(self) -> int:
-        return self.state[0]
 
 
 class Program:
@@ -159,17 +116,8 @@ class Program:
         the run); the run's own regions are added to it and removed afterwards.  ``on_start``
         sees the machine before the program starts (to attach readers to the context, say).
         """
-        shared = space is not None
-        if space is None:
-            space = AddressSpace(strict_alignment=self.strict_alignment)
-        before = set(id(region) for region in space.regions) if shared else set()
-        try:
+        with run_space(space, strict_alignment=self.strict_alignment) as space:
             return self._run(space, memory, ctx, packet, ctx_writable, tracer, on_start)
-        finally:
-            if shared:
-                for region in space.regions:
-                    if id(region) not in before and region.kind in _PER_RUN:
-                        space.remove(region)
 
     def _run(
         self,
@@ -181,29 +129,13 @@ class Program:
         tracer: Tracer | None,
         on_start: Callable[[Machine], None] | None,
     ) -> RunResult:
-        frames = [
-            space.add("stack" if depth == 0 else f"stack (frame {depth})", RegionKind.STACK, STACK_FRAME_SIZE)
-            for depth in range(MAX_CALL_DEPTH)
-        ]
-        for frame in frames[1:]:
-            frame.hi = 0  # inactive until a call enters that depth
-        mem = space.add("memory", RegionKind.MEMORY, memory)
-        ctx_region = None
-        if ctx is not None:
-            ctx_region = space.add("ctx", RegionKind.CTX, ctx, writable=ctx_writable)
-        pkt = space.add("packet", RegionKind.PACKET, packet) if packet is not None else None
-        machine = Machine(space, self.helpers)
-        own = [*frames, mem] + [reg for reg in (ctx_region, pkt) if reg is not None]
-        machine.regions = {reg.name: reg for reg in own}
-        machine._frames = frames
-        if on_start is not None:
-            on_start(machine)
-        env = self._environment(machine, frames, pkt if pkt is not None else mem, tracer or _ignore)
+        run = map_run(space, self.helpers, memory, ctx, packet, ctx_writable=ctx_writable, on_start=on_start)
+        machine = run.machine
+        env = self._environment(run, tracer or _ignore)
         entry = self._factory(env)
         machine.functions = env.get("FN", {})
-        r1 = (ctx_region or mem).base
         try:
-            r0 = entry(r1, len(mem.buf), 0, 0, 0, frames[0].end, 0)
+            r0 = entry(run.r1, len(run.memory.buf), 0, 0, 0, run.frames[0].end, 0)
         except ExitProgram as stop:
             r0 = stop.r0 & MASK64
         except VMFault as fault:
@@ -212,20 +144,13 @@ class Program:
             raise
         except Exception as exc:
             index = self._slot_of(exc.__traceback__)
-            raise VMFault(f"helper failed: {type(exc).__name__}: {exc}", index=index) from exc
-        return RunResult(
-            r0,
-            bytes(mem.buf),
-            machine.state[0],
-            bytes(ctx_region.buf) if ctx_region is not None else None,
-            bytes(pkt.buf) if pkt is not None else None,
-        )
+            raise helper_failed(exc, index=index) from exc
+        return run.result(r0)
 
     # -- binding ---------------------------------------------------------------------------
 
-    def _environment(
-        self, machine: Machine, frames: list[Region], packet: Region, tracer: Tracer
-    ) -> dict[str, Any]:
+    def _environment(self, run: RunRegions, tracer: Tracer) -> dict[str, Any]:
+        machine, frames, packet = run.machine, run.frames, run.legacy
         space = machine.memory
         # Fast-path tables, slot -> buffer: generated code tries these first and falls back to
         # the checked accessors when an access raises or is misaligned.  Only regions where
@@ -243,26 +168,14 @@ class Program:
         for region in space.regions:
             publish(region, region.hi > 0 or region.kind is not RegionKind.STACK)
 
-        def enter(depth: int) -> int:
-            if depth >= MAX_CALL_DEPTH:
-                raise VMFault(f"call depth exceeds {MAX_CALL_DEPTH} frames")
-            frame = frames[depth]
-            frame.hi = STACK_FRAME_SIZE
-            publish(frame, True)
-            return frame.end
-
-        def leave(depth: int) -> None:
-            frame = frames[depth]
-            frame.hi = 0
-            publish(frame, False)
-
+        enter, leave = frame_switches(frames, lambda frame: publish(frame, frame.hi > 0))
         machine._enter, machine._leave = enter, leave
         state = machine.state
         budget = self.budget
         helpers = self.helpers
 
         def over(count: int) -> None:
-            raise VMFault(f"instruction budget of {budget} exhausted (an endless loop?)")
+            raise budget_exhausted(budget)
 
         def may_goto() -> bool:
             if state[1] > 0:
@@ -283,10 +196,7 @@ class Program:
             return legacy_load(ops.signed(src + imm, 32), size)
 
         def callx(target: int, r1: int, r2: int, r3: int, r4: int, r5: int) -> int:
-            helper = helpers.get(target)
-            if helper is None:
-                raise VMFault(f"callx of unknown helper {target}")
-            return helper(machine, r1, r2, r3, r4, r5)
+            return callx_helper(helpers, target)(machine, r1, r2, r3, r4, r5)
 
         env: dict[str, Any] = {
             "st": state,
@@ -339,13 +249,7 @@ class Program:
     def _locate(self, fault: VMFault, tb: types.TracebackType | None) -> VMFault:
         if fault.index is not None:
             return fault
-        return VMFault(
-            fault.reason,
-            index=self._slot_of(tb),
-            address=fault.address,
-            size=fault.size,
-            region=fault.region,
-        )
+        return at_slot(fault, self._slot_of(tb))
 
 
 def prepare(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import BTFError
 from ..ext import CoreReloKind
+from ..records import FrozenRecord, finish, set_field
 from ..types import Array, Enum, Enum64, Struct, Union
 from .errors import CoreError
 
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 MAX_SPEC_LEN = 64
 
 
-@dataclass(frozen=True, slots=True)
-class Accessor:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Accessor(FrozenRecord):
     """One step of a path that must match in the target.
 
     For a named member, ``type_id`` is the struct/union holding it and ``index`` the member's
@@ -37,6 +39,11 @@ class Accessor:
     type_id: int
     index: int
     name: str | None
+
+    def __init__(self, type_id: int, index: int, name: str | None) -> None:
+        set_field(self, "type_id", type_id)
+        set_field(self, "index", index)
+        set_field(self, "name", name)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

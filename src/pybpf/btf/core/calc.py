@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..ext import CoreReloKind
+from ..records import FrozenRecord, finish, set_field
 from ..types import Array, Enum, Enum64, Int, Ptr, Struct, Union
 from .access import MAX_SPEC_LEN, Accessor, AccessSpec, is_flex_array, resolve_size, skip_mods
 from .candidates import Candidate
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 _SIZES = {1, 2, 4, 8}
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Resolution(FrozenRecord):
     """The outcome for one record before patching.
 
     ``local_value`` is what the compiler put in the instruction (checked when ``validate``),
@@ -52,6 +54,30 @@ class Resolution:
     def candidates(self) -> int:
         """How many target types matched (and agreed)."""
         return len(self.matched)
+
+    def __init__(
+        self,
+        local_value: int = 0,
+        target_value: int = 0,
+        poisoned: bool = False,
+        reason: str = "",
+        validate: bool = True,
+        local_size: int = 0,
+        target_size: int = 0,
+        size_mismatch: bool = False,
+        target: AccessSpec | None = None,
+        matched: tuple[Candidate, ...] = (),
+    ) -> None:
+        set_field(self, "local_value", local_value)
+        set_field(self, "target_value", target_value)
+        set_field(self, "poisoned", poisoned)
+        set_field(self, "reason", reason)
+        set_field(self, "validate", validate)
+        set_field(self, "local_size", local_size)
+        set_field(self, "target_size", target_size)
+        set_field(self, "size_mismatch", size_mismatch)
+        set_field(self, "target", target)
+        set_field(self, "matched", matched)
 
 
 class _Unsatisfied(Exception):
@@ -152,12 +178,19 @@ def _match_member(
 # ------------------------------------------------------------------------------------ values
 
 
-@dataclass(frozen=True, slots=True)
-class _FieldValue:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class _FieldValue(FrozenRecord):
     value: int
     size: int = 0  # field size for load/store resizing (0: not a plain field offset)
     type_id: int = 0
     validate: bool = True
+
+    def __init__(self, value: int, size: int = 0, type_id: int = 0, validate: bool = True) -> None:
+        set_field(self, "value", value)
+        set_field(self, "size", size)
+        set_field(self, "type_id", type_id)
+        set_field(self, "validate", validate)
 
 
 def field_value(kind: CoreReloKind, spec: AccessSpec | None) -> _FieldValue:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from ...isa.opcodes import InsnClass
 from ..errors import BTFError
 from ..ext import CoreReloKind
+from ..records import FrozenRecord, finish, set_field
 from .access import AccessSpec, describe_spec, parse_spec
 from .calc import Resolution, resolve
 from .candidates import Candidate, find_candidates
@@ -42,8 +43,9 @@ class CoreRecord(Protocol):
     def kind(self) -> CoreReloKind: ...
 
 
-@dataclass(frozen=True, slots=True)
-class CoreRelocation:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class CoreRelocation(FrozenRecord):
     """The outcome of one record.
 
     ``local_value`` is the value compiled in, ``target_value`` the one patched in (meaningless
@@ -75,6 +77,42 @@ class CoreRelocation:
         if self.poisoned:
             return f"{head}: unresolved ({self.reason})"
         return f"{head} -> {self.target_value}" + (f" [{self.target_spec}]" if self.target_spec else "")
+
+    def __init__(
+        self,
+        index: int,
+        insn: int,
+        kind: CoreReloKind,
+        local_type_id: int,
+        local_type: str,
+        access: str,
+        local_spec: str,
+        local_value: int,
+        target_value: int,
+        target_type_id: int | None = None,
+        target_spec: str = "",
+        path: str = "",
+        poisoned: bool = False,
+        reason: str = "",
+        candidates: int = 0,
+        target_btf: BTF | None = None,
+    ) -> None:
+        set_field(self, "index", index)
+        set_field(self, "insn", insn)
+        set_field(self, "kind", kind)
+        set_field(self, "local_type_id", local_type_id)
+        set_field(self, "local_type", local_type)
+        set_field(self, "access", access)
+        set_field(self, "local_spec", local_spec)
+        set_field(self, "local_value", local_value)
+        set_field(self, "target_value", target_value)
+        set_field(self, "target_type_id", target_type_id)
+        set_field(self, "target_spec", target_spec)
+        set_field(self, "path", path)
+        set_field(self, "poisoned", poisoned)
+        set_field(self, "reason", reason)
+        set_field(self, "candidates", candidates)
+        set_field(self, "target_btf", target_btf)
 
 
 def _slot_of(record: object) -> int:

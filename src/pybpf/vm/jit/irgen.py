@@ -682,7 +682,7 @@ class _Function:
 
 def _repeat_loop() -> str:
     """``pybpf_repeat(env, r1, r2, n)``: run the entry ``n`` times natively, fresh counters each."""
-    from ..interpreter import MAY_GOTO_BUDGET
+    from ..machine import MAY_GOTO_BUDGET
 
     return f"""
 define i64 @{REPEAT}(ptr %env, i64 %r1, i64 %r2, i64 %n) {{

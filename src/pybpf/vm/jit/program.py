@@ -21,14 +21,25 @@ from ...errors import Error, NotSupported
 from ...isa.instruction import Instruction
 from ..cfg import analyse, normalise
 from ..errors import ExitProgram, ProgramRejected, VMFault
-from ..interpreter import DEFAULT_BUDGET, MAY_GOTO_BUDGET, Helper, Machine, RunResult
-from ..memory import MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind
+from ..interpreter import DEFAULT_BUDGET
+from ..machine import (
+    CALL_DEPTH_EXCEEDED,
+    MAY_GOTO_BUDGET,
+    Helper,
+    Machine,
+    RunResult,
+    at_slot,
+    budget_exhausted,
+    callx_helper,
+    frame_switches,
+    helper_failed,
+    map_run,
+    run_space,
+)
+from ..memory import MASK64, AddressSpace, Region
 from . import layout as L
 from .engine import Compiled, compile_ir
 from .irgen import ENTRY, REPEAT, callback_symbol, callbacks, generate
-
-#: Region kinds a run creates for itself (and removes from a shared address space after it).
-_PER_RUN = frozenset({RegionKind.STACK, RegionKind.MEMORY, RegionKind.CTX, RegionKind.PACKET})
 
 #: Programs of at least this many slots compile at LLVM -O1 by default: -O2 costs about
 #: twice the compile time on them for little gain on straight-line code.
@@ -237,17 +248,8 @@ class Program:
     ) -> tuple[RunResult, float]:
         if tracer is not None:
             raise NotSupported("the JIT cannot trace instructions; use the interpreter for tracers")
-        shared = space is not None
-        if space is None:
-            space = AddressSpace(strict_alignment=self.strict_alignment)
-        before = {id(region) for region in space.regions} if shared else set()
-        try:
+        with run_space(space, strict_alignment=self.strict_alignment) as space:
             return self._run_in(space, memory, ctx, packet, ctx_writable, on_start, repeat)
-        finally:
-            if shared:
-                for region in space.regions:
-                    if id(region) not in before and region.kind in _PER_RUN:
-                        space.remove(region)
 
     def _run_in(
         self,
@@ -259,28 +261,15 @@ class Program:
         on_start: Callable[[Machine], None] | None,
         repeat: int,
     ) -> tuple[RunResult, float]:
-        frames = [
-            space.add("stack" if depth == 0 else f"stack (frame {depth})", RegionKind.STACK, STACK_FRAME_SIZE)
-            for depth in range(MAX_CALL_DEPTH)
-        ]
-        for frame in frames[1:]:
-            frame.hi = 0  # inactive until a call enters that depth
-        mem = space.add("memory", RegionKind.MEMORY, memory)
-        ctx_region = None
-        if ctx is not None:
-            ctx_region = space.add("ctx", RegionKind.CTX, ctx, writable=ctx_writable)
-        pkt = space.add("packet", RegionKind.PACKET, packet) if packet is not None else None
-        machine = Machine(space, self.helpers)
-        own = [*frames, mem] + [reg for reg in (ctx_region, pkt) if reg is not None]
-        machine.regions = {reg.name: reg for reg in own}
-        machine._frames = frames
-        if on_start is not None:
-            on_start(machine)
+        regions = map_run(
+            space, self.helpers, memory, ctx, packet, ctx_writable=ctx_writable, on_start=on_start
+        )
+        machine, frames = regions.machine, regions.frames
         if any((frame.base >> 32) != (frames[0].base >> 32) + depth for depth, frame in enumerate(frames)):
             raise NotSupported("the JIT needs the stack frames in consecutive address windows")
 
         env = (_U64 * L.ENV_WORDS)()
-        run = _Run(machine, frames, env, legacy=pkt if pkt is not None else mem)
+        run = _Run(machine, frames, env, legacy=regions.legacy)
         if len(self.flow.functions) == 1:  # no calls, no callbacks: only the first frame is used
             run.unused = frozenset(id(frame) for frame in frames[1:])
         key = ctypes.addressof(env)
@@ -293,26 +282,19 @@ class Program:
             env[L.ENV_CALLBACK] = self._callback_address
             env[L.ENV_READER] = self._reader_address
             env[L.ENV_FRAME0] = frames[0].base >> 32
-            r1 = (ctx_region or mem).base
+            r1, r2 = regions.r1, len(regions.memory.buf)
             started = time.perf_counter_ns()
             if repeat == 1:
-                r0 = self._entry(key, r1, len(mem.buf), 0, 0, 0, 0)
+                r0 = self._entry(key, r1, r2, 0, 0, 0, 0)
             else:
-                r0 = self._repeat(key, r1, len(mem.buf), repeat)
+                r0 = self._repeat(key, r1, r2, repeat)
             elapsed = (time.perf_counter_ns() - started) / repeat
             r0 = self._outcome(run, r0)
         finally:
             del self._runs[key]
             run.release()
         machine.state[0] = int(env[L.ENV_COUNT])
-        result = RunResult(
-            r0,
-            bytes(mem.buf),
-            machine.state[0],
-            bytes(ctx_region.buf) if ctx_region is not None else None,
-            bytes(pkt.buf) if pkt is not None else None,
-        )
-        return result, elapsed
+        return regions.result(r0), elapsed
 
     def _bind_callbacks(self, run: _Run, key: int) -> None:
         """Give the machine what :meth:`Machine.call` needs: native functions and frames.
@@ -334,23 +316,13 @@ class Program:
 
             return call
 
-        def frame_hi(depth: int, value: int) -> None:
-            frames[depth].hi = value
+        def frame_hi(frame: Region) -> None:
             table = run.table
             if table is not None:
-                table[(frames[depth].base >> 32) * L.ROW_WORDS + L.ROW_HI] = value
-
-        def enter(depth: int) -> int:
-            if depth >= MAX_CALL_DEPTH:
-                raise VMFault(f"call depth exceeds {MAX_CALL_DEPTH} frames")
-            frame_hi(depth, STACK_FRAME_SIZE)
-            return frames[depth].end
-
-        def leave(depth: int) -> None:
-            frame_hi(depth, 0)
+                table[(frame.base >> 32) * L.ROW_WORDS + L.ROW_HI] = frame.hi
 
         machine.functions = {entry: bind(native) for entry, native in self._functions.items()}
-        machine._enter, machine._leave = enter, leave
+        machine._enter, machine._leave = frame_switches(frames, frame_hi)
 
     def _outcome(self, run: _Run, r0: int) -> int:
         """r0 of a finished run, or the interpreter's exception for how it stopped."""
@@ -365,24 +337,20 @@ class Program:
             run.sync_frames()
             address, size = int(env[L.ENV_FAULT_ADDRESS]), int(env[L.ENV_FAULT_SIZE])
             fault = run.machine.memory.fault(address, size, "write" if env[L.ENV_FAULT_WRITE] else "read")
-            raise VMFault(
-                fault.reason, index=slot, address=fault.address, size=fault.size, region=fault.region
-            )
+            raise at_slot(fault, slot)
         if status == L.Status.BUDGET:
-            raise VMFault(f"instruction budget of {self.budget} exhausted (an endless loop?)", index=slot)
+            raise budget_exhausted(self.budget, index=slot)
         if status == L.Status.CALL_DEPTH:
-            raise VMFault(f"call depth exceeds {MAX_CALL_DEPTH} frames", index=slot)
+            raise VMFault(CALL_DEPTH_EXCEEDED, index=slot)
         error, run.error = run.error, None
         if isinstance(error, VMFault):
             if error.index is not None:
                 raise error
-            raise VMFault(
-                error.reason, index=slot, address=error.address, size=error.size, region=error.region
-            ) from None
+            raise at_slot(error, slot) from None
         if isinstance(error, Error | KeyboardInterrupt | SystemExit):
             raise error
         assert error is not None
-        raise VMFault(f"helper failed: {type(error).__name__}: {error}", index=slot) from error
+        raise helper_failed(error, index=slot) from error
 
     def _on_read(self, env_address: int, address: int, size: int, slot: int) -> int:
         """Compute a load from a region with a Python reader (bounds were checked natively)."""
@@ -426,10 +394,7 @@ class Program:
             machine = run.machine
             machine.state[0] = int(env[L.ENV_COUNT])
             if callx:
-                target = helper_id & MASK64
-                helper = self.helpers.get(target)
-                if helper is None:
-                    raise VMFault(f"callx of unknown helper {target}")
+                helper = callx_helper(self.helpers, helper_id & MASK64)
             else:
                 helper = self.helpers[helper_id]
             r0: int = helper(machine, r1, r2, r3, r4, r5) & MASK64

@@ -1,0 +1,182 @@
+"""Issue 4 acceptance: an object built from C, loaded, auto-attached, fires, and leaves nothing behind.
+
+These go through the public API only (``pybpf.build``, ``pybpf.load``, ``Object.attach_all``) and
+check the result from outside: the ``pybpf link list --json`` command and this process's
+``/proc/self/fd``, which is what a user would look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testlib import require_kernel_feature
+
+pytestmark = pytest.mark.kernel
+
+SOURCE = r"""
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile int target_pid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} hits SEC(".maps");
+
+static void bump(__u32 slot)
+{
+	__u64 *count;
+
+	if ((bpf_get_current_pid_tgid() >> 32) != target_pid)
+		return;
+	count = bpf_map_lookup_elem(&hits, &slot);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+}
+
+SEC("tp/syscalls/sys_enter_getppid")
+int on_getppid_tp(void *ctx)
+{
+	bump(0);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int on_sys_enter_raw(void *ctx)
+{
+	bump(1);
+	return 0;
+}
+
+SEC("xdp")
+int needs_an_interface(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+"""
+
+
+def _bpf_link_fds() -> set[int]:
+    """This process's descriptors that are BPF links (anon inode ``bpf_link``)."""
+    found = set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == "anon_inode:bpf_link":
+                found.add(int(name))
+        except OSError:
+            continue
+    return found
+
+
+def _cli_link_ids() -> set[int]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pybpf", "link", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return {entry["id"] for entry in json.loads(done.stdout or "[]")}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import pybpf
+
+    require_kernel_feature(os.geteuid() == 0, "loading programs needs root")
+    src = tmp_path_factory.mktemp("issue4") / "autoattach.bpf.c"
+    src.write_text(SOURCE)
+    return pybpf.build(src, src.with_suffix(".o"))
+
+
+@pytest.fixture
+def loaded(built: Path) -> Iterator[object]:
+    import pybpf
+    from pybpf.spec import ObjectSpec
+
+    spec = ObjectSpec.from_file(built)
+    spec.rodata["target_pid"] = os.getpid()
+    try:
+        obj = pybpf.load(spec)
+    except pybpf.Error as exc:
+        require_kernel_feature(False, f"cannot load the test object: {exc}")
+        raise
+    with obj:
+        yield obj
+
+
+def test_attach_all_attaches_tracepoint_and_raw_tracepoint_and_skips_xdp_with_a_reason(
+    loaded: object,
+) -> None:
+    report = loaded.attach_all()  # type: ignore[attr-defined]
+    try:
+        assert sorted(report.attached) == ["on_getppid_tp", "on_sys_enter_raw"]
+        assert [(s.program, "interface" in s.reason) for s in report.skipped] == [
+            ("needs_an_interface", True)
+        ]
+    finally:
+        report.close()
+
+
+def test_auto_attached_programs_fire_for_this_process(loaded: object) -> None:
+    report = loaded.attach_all()  # type: ignore[attr-defined]
+    try:
+        for _ in range(5):
+            os.getppid()
+        hits = loaded.maps["hits"]  # type: ignore[attr-defined]
+        assert hits[0] >= 5 and hits[1] >= 5
+    finally:
+        report.close()
+
+
+def test_closing_the_attach_report_leaves_no_link_fd_in_this_process(loaded: object) -> None:
+    before = _bpf_link_fds()
+    report = loaded.attach_all()  # type: ignore[attr-defined]
+    assert len(_bpf_link_fds() - before) == 2
+    report.close()
+    assert _bpf_link_fds() - before == set()
+
+
+def test_closed_links_are_gone_from_pybpf_link_list(loaded: object) -> None:
+    report = loaded.attach_all()  # type: ignore[attr-defined]
+    ids = {link.id for link in report.links.values()}
+    listed_while_attached = _cli_link_ids()
+    report.close()
+    assert ids <= listed_while_attached
+    assert _eventually_unlisted(ids)
+
+
+def _eventually_unlisted(ids: set[int], attempts: int = 50) -> bool:
+    """The kernel may free a closed link from a work queue: look again a few times."""
+    for _ in range(attempts):
+        if not ids & _cli_link_ids():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_closing_the_object_detaches_what_attach_all_attached(built: Path) -> None:
+    import pybpf
+    from pybpf.spec import ObjectSpec
+
+    spec = ObjectSpec.from_file(built)
+    spec.rodata["target_pid"] = os.getpid()
+    before = _bpf_link_fds()
+    obj = pybpf.load(spec)
+    obj.attach_all()
+    obj.close()
+    assert _bpf_link_fds() - before == set()
