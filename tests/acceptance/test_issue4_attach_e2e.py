@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pybpf.runtime import Object
 from testlib import require_kernel_feature
 
 pytestmark = pytest.mark.kernel
@@ -104,7 +105,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def loaded(built: Path) -> Iterator[object]:
+def loaded(built: Path) -> Iterator[Object]:
     import pybpf
     from pybpf.spec import ObjectSpec
 
@@ -120,9 +121,9 @@ def loaded(built: Path) -> Iterator[object]:
 
 
 def test_attach_all_attaches_tracepoint_and_raw_tracepoint_and_skips_xdp_with_a_reason(
-    loaded: object,
+    loaded: Object,
 ) -> None:
-    report = loaded.attach_all()  # type: ignore[attr-defined]
+    report = loaded.attach_all()
     try:
         assert sorted(report.attached) == ["on_getppid_tp", "on_sys_enter_raw"]
         assert [(s.program, "interface" in s.reason) for s in report.skipped] == [
@@ -132,27 +133,27 @@ def test_attach_all_attaches_tracepoint_and_raw_tracepoint_and_skips_xdp_with_a_
         report.close()
 
 
-def test_auto_attached_programs_fire_for_this_process(loaded: object) -> None:
-    report = loaded.attach_all()  # type: ignore[attr-defined]
+def test_auto_attached_programs_fire_for_this_process(loaded: Object) -> None:
+    report = loaded.attach_all()
     try:
         for _ in range(5):
             os.getppid()
-        hits = loaded.maps["hits"]  # type: ignore[attr-defined]
+        hits = loaded.maps["hits"]
         assert hits[0] >= 5 and hits[1] >= 5
     finally:
         report.close()
 
 
-def test_closing_the_attach_report_leaves_no_link_fd_in_this_process(loaded: object) -> None:
+def test_closing_the_attach_report_leaves_no_link_fd_in_this_process(loaded: Object) -> None:
     before = _bpf_link_fds()
-    report = loaded.attach_all()  # type: ignore[attr-defined]
+    report = loaded.attach_all()
     assert len(_bpf_link_fds() - before) == 2
     report.close()
     assert _bpf_link_fds() - before == set()
 
 
-def test_closed_links_are_gone_from_pybpf_link_list(loaded: object) -> None:
-    report = loaded.attach_all()  # type: ignore[attr-defined]
+def test_closed_links_are_gone_from_pybpf_link_list(loaded: Object) -> None:
+    report = loaded.attach_all()
     ids = {link.id for link in report.links.values()}
     listed_while_attached = _cli_link_ids()
     report.close()

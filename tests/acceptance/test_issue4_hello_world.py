@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pybpf.tracefs import TraceEvent, trace_pipe
 from testlib import require_kernel_feature
 
 pytestmark = pytest.mark.kernel
@@ -49,23 +50,22 @@ def hello_object(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_hello_world_on_execve_is_read_back_with_parsed_fields(hello_object: Path) -> None:
     import pybpf
-    from pybpf.tracefs import trace_pipe
 
     with pybpf.load(hello_object) as obj:
         report = obj.attach_all()
         assert report.attached == ["hello"]
         child = subprocess.Popen(["/bin/true"])
         child.wait()
-        seen = [e for e in _events_with_marker(trace_pipe) if e.pid == child.pid]
+        seen = [e for e in _events_with_marker() if e.pid == child.pid]
     assert seen, "no hello line from the child's execve in the trace pipe"
     event = seen[0]
     assert event.message.startswith(MARKER + " ")
     assert event.cpu >= 0 and event.timestamp > 0 and event.task
 
 
-def _events_with_marker(trace_pipe: object) -> list[object]:
+def _events_with_marker() -> list[TraceEvent]:
     found = []
-    for event in trace_pipe(timeout=5.0):  # type: ignore[operator]
+    for event in trace_pipe(timeout=5.0):
         if MARKER in event.message:
             found.append(event)
             break

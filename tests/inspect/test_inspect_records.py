@@ -88,3 +88,19 @@ def test_gather_fills_sorted_pins_and_owners_only_when_asked(
         with_pids=with_pids,
     )
     assert [(rec.pinned, rec.pids) for rec in found] == [(pinned, pids)]
+
+
+@pytest.mark.parametrize(
+    ("pinned", "btf_id", "pids", "expected"),
+    [
+        ([], 0, [], []),
+        (["/sys/fs/bpf/a", "/sys/fs/bpf/b"], 0, [], ["\tpinned /sys/fs/bpf/a", "\tpinned /sys/fs/bpf/b"]),
+        (["/sys/fs/bpf/a"], 7, [Owner(9, "x")], ["\tpinned /sys/fs/bpf/a", "\tbtf_id 7", "\tpids x(9)"]),
+        ([], 0, [Owner(1, "init"), Owner(9, "x")], ["\tpids init(1), x(9)"]),
+    ],
+)
+def test_closing_lines_list_pins_then_btf_id_then_holders(
+    pinned: list[str], btf_id: int, pids: list[Owner], expected: list[str]
+) -> None:
+    rec = _Record(_Info(1), pinned=pinned, pids=pids)
+    assert records.closing_lines(rec, btf_id=btf_id) == expected

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pybpf.errors import ELFError, Error
+from pybpf.kernel.fd import FD
 
 from .link import FdSource, Link
 from .perf_event import PerfEventAttr, perf_event_open, pmu_format_bit, pmu_type
@@ -115,30 +116,18 @@ def resolve_symbol(path: str | os.PathLike[str], symbol: str) -> ResolvedSymbol:
     return ResolvedSymbol(path=str(Path(real).resolve()), name=symbol, address=address, offset=offset)
 
 
-def attach_uprobe(
-    prog: FdSource,
-    path: str | os.PathLike[str],
-    symbol: str | None = None,
-    *,
-    offset: int = 0,
-    pid: int = -1,
-    retprobe: bool = False,
-    cookie: int | None = None,
-) -> Link:
-    """Attach a uprobe (or uretprobe) at ``symbol`` (+``offset``) of ``path``, or at a raw offset.
+def open_uprobe_event(
+    binary: str, file_offset: int, *, pid: int = -1, retprobe: bool = False, ref_ctr_offset: int = 0
+) -> FD:
+    """The uprobe PMU perf event at ``file_offset`` of ``binary`` (no program bound yet).
 
-    ``pid`` limits it to one process (-1: every process mapping the file).
+    ``ref_ctr_offset`` is the file offset of a USDT semaphore: the kernel counts the probe's
+    users there, so guarded probe sites run only while something is attached.
     """
-    if symbol is not None:
-        resolved = resolve_symbol(path, symbol)
-        binary, file_offset = resolved.path, resolved.offset + offset
-    else:
-        binary = find_library(os.fspath(path))
-        file_offset = offset
-    if not os.path.exists(binary):
-        raise SymbolNotFound(f"{binary} does not exist")
     path_buf = ctypes.create_string_buffer(os.fsencode(binary))
     config = 1 << pmu_format_bit("uprobe", "retprobe") if retprobe else 0
+    if ref_ctr_offset:
+        config |= ref_ctr_offset << pmu_format_bit("uprobe", "ref_ctr_offset")
     attr = PerfEventAttr(
         type=pmu_type("uprobe"),
         config=config,
@@ -149,6 +138,36 @@ def attach_uprobe(
     )
     perf_fd = perf_event_open(attr, pid=pid, cpu=0 if pid < 0 else -1)
     del path_buf
+    return perf_fd
+
+
+def attach_uprobe(
+    prog: FdSource,
+    path: str | os.PathLike[str],
+    symbol: str | None = None,
+    *,
+    offset: int = 0,
+    pid: int = -1,
+    retprobe: bool = False,
+    cookie: int | None = None,
+    ref_ctr_offset: int = 0,
+) -> Link:
+    """Attach a uprobe (or uretprobe) at ``symbol`` (+``offset``) of ``path``, or at a raw offset.
+
+    ``pid`` limits it to one process (-1: every process mapping the file); ``ref_ctr_offset``
+    is a USDT semaphore's file offset (see :func:`open_uprobe_event`).
+    """
+    if symbol is not None:
+        resolved = resolve_symbol(path, symbol)
+        binary, file_offset = resolved.path, resolved.offset + offset
+    else:
+        binary = find_library(os.fspath(path))
+        file_offset = offset
+    if not os.path.exists(binary):
+        raise SymbolNotFound(f"{binary} does not exist")
+    perf_fd = open_uprobe_event(
+        binary, file_offset, pid=pid, retprobe=retprobe, ref_ctr_offset=ref_ctr_offset
+    )
     kind = "uretprobe" if retprobe else "uprobe"
     where = f"{symbol}+{offset:#x}" if symbol else f"{file_offset:#x}"
     return _perf_event_link(prog, perf_fd, f"{kind} {binary}:{where}", cookie)
@@ -159,6 +178,7 @@ __all__ = [
     "SymbolNotFound",
     "attach_uprobe",
     "find_library",
+    "open_uprobe_event",
     "resolve_symbol",
     "vaddr_to_offset",
 ]

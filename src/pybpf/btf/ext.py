@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from .records import FrozenRecord, finish, set_field
 from .errors import BTFError
 from .records import FrozenRecord, finish, set_field
 
@@ -152,8 +153,9 @@ class CoreRelo(FrozenRecord):
         set_field(self, "access_off", access_off)
 
 
-@dataclass(frozen=True)
-class BTFExt:
+@finish
+@dataclass(init=False, repr=False, eq=False)
+class BTFExt(FrozenRecord):
     """All ``.BTF.ext`` records, grouped by the ELF section (program) they describe."""
 
     func_info: dict[str, tuple[FuncInfo, ...]]
@@ -174,6 +176,22 @@ class BTFExt:
             for name in group:
                 seen.setdefault(name, None)
         return list(seen)
+
+    def __init__(
+        self,
+        func_info: dict[str, tuple[FuncInfo, ...]],
+        line_info: dict[str, tuple[LineInfo, ...]],
+        core_relos: dict[str, tuple[CoreRelo, ...]],
+        func_info_rec_size: int = 8,
+        line_info_rec_size: int = 16,
+        core_relo_rec_size: int = 16,
+    ) -> None:
+        set_field(self, "func_info", func_info)
+        set_field(self, "line_info", line_info)
+        set_field(self, "core_relos", core_relos)
+        set_field(self, "func_info_rec_size", func_info_rec_size)
+        set_field(self, "line_info_rec_size", line_info_rec_size)
+        set_field(self, "core_relo_rec_size", core_relo_rec_size)
 
 
 def _parse(data: bytes, btf: BTF) -> BTFExt:

@@ -36,6 +36,12 @@ def default_output(source: Path) -> Path:
     return source.with_suffix(".o")
 
 
+def _paths(source: Path | str, output: Path | str | None) -> tuple[Path, Path]:
+    """The source and the object it compiles to (:func:`default_output` unless named)."""
+    src = Path(source)
+    return src, Path(output) if output is not None else default_output(src)
+
+
 def _arch_flags(extra_flags: Sequence[str]) -> list[str]:
     # A caller cross-compiling for another architecture's pt_regs names it; defining two
     # __TARGET_ARCH_ macros would make the headers pick one arbitrarily.
@@ -62,8 +68,7 @@ def build_command(
     vmlinux_btf: Path | str | None = None,
 ) -> list[str]:
     """The full compiler command :func:`build` would run (generates ``vmlinux.h`` if needed)."""
-    src = Path(source)
-    out = Path(output) if output is not None else default_output(src)
+    src, out = _paths(source, output)
     compiler = find_compiler(cc)
     includes: list[str] = []
     for directory in include_dirs:
@@ -101,8 +106,7 @@ def run_build(
     vmlinux_btf: Path | str | None = None,
 ) -> BuildResult:
     """Like :func:`build`, but also returns the command and the compiler's warnings."""
-    src = Path(source)
-    out = Path(output) if output is not None else default_output(src)
+    src, out = _paths(source, output)
     if not src.is_file():
         raise CompileError(f"source file {src} does not exist")
     command = build_command(

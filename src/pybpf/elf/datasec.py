@@ -18,6 +18,8 @@ from .reader import ElfFile, Section, SymbolType
 @finish
 @dataclass(slots=True, init=False, repr=False, eq=False)
 class VarPlacement(FrozenRecord):
+    """Where one variable of a data section sits, as the section's symbols and DATASEC say."""
+
     name: str
     var_type_id: int  # the VAR
     type_id: int  # the VAR's type

@@ -80,6 +80,8 @@ class RelocType(enum.IntEnum):
 @finish
 @dataclass(slots=True, init=False, repr=False, eq=False)
 class Section(FrozenRecord):
+    """One section header with its contents (empty for NOBITS and the null section)."""
+
     index: int
     name: str
     type: int
@@ -127,6 +129,8 @@ class Section(FrozenRecord):
 @finish
 @dataclass(slots=True, init=False, repr=False, eq=False)
 class Symbol(FrozenRecord):
+    """One ``Elf64_Sym``; ``type``, ``bind`` and ``visibility`` are unpacked from its info bytes."""
+
     index: int
     name: str
     value: int

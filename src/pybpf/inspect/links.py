@@ -70,9 +70,7 @@ class LinkRecord:
         lines = [head]
         if parts:
             lines.append("\t" + "".join(parts))
-        lines.extend(f"\tpinned {p}" for p in self.pinned)
-        if self.pids:
-            lines.append("\tpids " + ", ".join(p.plain() for p in self.pids))
+        lines.extend(records.closing_lines(self))
         return "\n".join(lines)
 
 

@@ -116,11 +116,7 @@ class MapRecord:
             lines.append(owner)
         if self.frozen:
             lines[-1] += "  frozen"
-        lines.extend(f"\tpinned {p}" for p in self.pinned)
-        if i.btf_id:
-            lines.append(f"\tbtf_id {i.btf_id}")
-        if self.pids:
-            lines.append("\tpids " + ", ".join(p.plain() for p in self.pids))
+        lines.extend(records.closing_lines(self, btf_id=i.btf_id))
         return "\n".join(lines)
 
 

@@ -88,11 +88,7 @@ class ProgRecord:
         if i.map_ids:
             sizes += "  map_ids " + ",".join(str(m) for m in i.map_ids)
         lines.append(sizes)
-        lines.extend(f"\tpinned {p}" for p in self.pinned)
-        if i.btf_id:
-            lines.append(f"\tbtf_id {i.btf_id}")
-        if self.pids:
-            lines.append("\tpids " + ", ".join(p.plain() for p in self.pids))
+        lines.extend(records.closing_lines(self, btf_id=i.btf_id))
         return "\n".join(lines)
 
 

@@ -72,4 +72,14 @@ def gather(
     return records
 
 
-__all__ = ["Listed", "gather", "object_fds", "read_each"]
+def closing_lines(rec: Listed, *, btf_id: int = 0) -> list[str]:
+    """The last lines of bpftool's plain listing of one object: pins, its BTF id, its holders."""
+    lines = [f"\tpinned {p}" for p in rec.pinned]
+    if btf_id:
+        lines.append(f"\tbtf_id {btf_id}")
+    if rec.pids:
+        lines.append("\tpids " + ", ".join(p.plain() for p in rec.pids))
+    return lines
+
+
+__all__ = ["Listed", "closing_lines", "gather", "object_fds", "read_each"]

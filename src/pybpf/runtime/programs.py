@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..btf.records import FrozenRecord, finish, set_field
 from ..enums import AttachType, ProgramType
 from ..kernel import FD, obj_pin, prog_test_run
 
@@ -13,14 +14,21 @@ if TYPE_CHECKING:
     from ..kernel.info import ProgInfo
 
 
-@dataclass(frozen=True)
-class RunResult:
+@finish
+@dataclass(init=False, repr=False, eq=False)
+class RunResult(FrozenRecord):
     """What one ``BPF_PROG_TEST_RUN`` gave back (``duration_ns`` is the mean per repetition)."""
 
     retval: int
     data: bytes
     ctx: bytes
     duration_ns: int
+
+    def __init__(self, retval: int, data: bytes, ctx: bytes, duration_ns: int) -> None:
+        set_field(self, "retval", retval)
+        set_field(self, "data", data)
+        set_field(self, "ctx", ctx)
+        set_field(self, "duration_ns", duration_ns)
 
 
 class Program:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from ..btf.records import FrozenRecord, finish, set_field
 from ..btf import BTF, Func, Kind, Var, Void
 from ..spec import ExternKind, ExternSpec, ProgramSpec, Relocation, RelocationKind
 from .errors import ExternError, LoadError
@@ -50,12 +51,17 @@ def patch_lddw(code: bytearray, slot: int, src: int, low: int, high: int) -> Non
     _set_imm(code, slot + 1, high)
 
 
-@dataclass(frozen=True)
-class KernelSymbol:
+@finish
+@dataclass(init=False, repr=False, eq=False)
+class KernelSymbol(FrozenRecord):
     """Where an extern resolved: a vmlinux BTF id, or an address for typeless ksyms."""
 
     btf_id: int = 0
     address: int = 0
+
+    def __init__(self, btf_id: int = 0, address: int = 0) -> None:
+        set_field(self, "btf_id", btf_id)
+        set_field(self, "address", address)
 
 
 @cache

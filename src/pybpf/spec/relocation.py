@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ..btf.records import FrozenRecord, finish, set_field
+
 
 class RelocationKind(enum.Enum):
     """What the referencing instruction needs from the runtime."""
@@ -31,8 +33,9 @@ class RelocationKind(enum.Enum):
     KFUNC = "kfunc"
 
 
-@dataclass(frozen=True, slots=True)
-class Relocation:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Relocation(FrozenRecord):
     """One reference from an instruction.
 
     ``offset`` is the byte offset inside the target map's value for MAP_VALUE and KCONFIG (the
@@ -48,6 +51,12 @@ class Relocation:
     def __str__(self) -> str:
         extra = f"+{self.offset:#x}" if self.offset else ""
         return f"{self.kind.value}:{self.target}{extra}"
+
+    def __init__(self, kind: RelocationKind, target: str, offset: int = 0, weak: bool = False) -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "target", target)
+        set_field(self, "offset", offset)
+        set_field(self, "weak", weak)
 
 
 __all__ = ["Relocation", "RelocationKind"]

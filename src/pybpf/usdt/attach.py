@@ -10,23 +10,21 @@ makes ``if (PROBE_ENABLED())`` guards in the traced program true.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import struct
 import threading
 from collections.abc import Callable
 
 from pybpf.attach.link import AttachError, FdSource, Link, fd_of
-from pybpf.attach.perf_event import PerfEventAttr, perf_event_open, pmu_format_bit, pmu_type
 from pybpf.attach.tracing import bind_perf_event
-from pybpf.attach.uprobe import SymbolNotFound, find_library
+from pybpf.attach.uprobe import SymbolNotFound, find_library, open_uprobe_event
 from pybpf.kernel.fd import FD
 from pybpf.kernel.info import map_info, prog_info
 from pybpf.kernel.maps import map_delete, map_update
 from pybpf.kernel.objects import map_get_fd_by_id
 from pybpf.symbols.procmaps import ProcessMaps
 
-from .notes import UsdtProbe, find_probes
+from .notes import find_probes
 from .specs import IP_MAP_NAME, SPEC_MAP_NAME, SPEC_SIZE, encode_spec
 
 MAX_SPECS = 256
@@ -100,24 +98,6 @@ def resolve_binary(binary: str | os.PathLike[str], pid: int | None = None) -> st
     return os.path.realpath(name)
 
 
-def _open_uprobe(path: str, probe: UsdtProbe, pid: int | None) -> FD:
-    path_buf = ctypes.create_string_buffer(os.fsencode(path))
-    config = 0
-    if probe.semaphore_offset:
-        config = probe.semaphore_offset << pmu_format_bit("uprobe", "ref_ctr_offset")
-    attr = PerfEventAttr(
-        type=pmu_type("uprobe"),
-        config=config,
-        sample_period=1,
-        wakeup_events=1,
-        config1=ctypes.addressof(path_buf),
-        config2=probe.offset,
-    )
-    fd = perf_event_open(attr, pid=-1 if pid is None else pid, cpu=0 if pid is None else -1)
-    del path_buf
-    return fd
-
-
 def attach_usdt(
     prog: FdSource,
     binary: str | os.PathLike[str],
@@ -152,7 +132,9 @@ def attach_usdt(
                     key = struct.pack("=q", _signed64(address))
                     map_update(ip_fd, key, struct.pack("=I", spec_id))
                     ip_keys.append(key)
-            perf_fd = _open_uprobe(path, probe, pid)
+            perf_fd = open_uprobe_event(
+                path, probe.offset, pid=-1 if pid is None else pid, ref_ctr_offset=probe.semaphore_offset
+            )
             link_fd = bind_perf_event(prog, perf_fd, spec_id)
             site = f"usdt {path}:{provider}:{name} @{probe.offset:#x}"
             children.append(Link(site, bpf_links=[link_fd] if link_fd is not None else [], fds=[perf_fd]))

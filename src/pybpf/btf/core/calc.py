@@ -181,6 +181,8 @@ def _match_member(
 @finish
 @dataclass(slots=True, init=False, repr=False, eq=False)
 class _FieldValue(FrozenRecord):
+    """A computed relocation value, with what patching a load or store of it needs."""
+
     value: int
     size: int = 0  # field size for load/store resizing (0: not a plain field offset)
     type_id: int = 0
