@@ -7,8 +7,12 @@ development machine can never pass by skipping what it must exercise.
 
 from __future__ import annotations
 
+import ctypes
+import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -110,3 +114,45 @@ def bpffs_scratch_dir() -> Iterator[Path]:
             for name in dirs:
                 os.rmdir(os.path.join(dirpath, name))
         path.rmdir()
+
+
+HAVE_ZIGLANG = importlib.util.find_spec("ziglang") is not None
+#: The bare clang of the ziglang wheel targeting BPF (no pybpf headers, no generated vmlinux.h).
+ZIG_CC = (sys.executable, "-m", "ziglang", "cc", "-target", "bpfel-freestanding")
+
+
+def require_ziglang() -> None:
+    """Skip a test that compiles BPF C when the ziglang wheel (clang) is not installed."""
+    if not HAVE_ZIGLANG:
+        pytest.skip("the ziglang wheel (clang) is not installed")
+
+
+def zig_cc(source: Path, output: Path, *flags: str, timeout: float | None = None) -> Path:
+    """Compile ``source`` with :data:`ZIG_CC` and ``flags``; fails the test with clang's output."""
+    require_ziglang()
+    command = [*ZIG_CC, *flags, "-c", str(source), "-o", str(output)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=timeout)
+    if done.returncode != 0:
+        pytest.fail(f"compiling {source.name} failed:\n{done.stderr}")
+    return output
+
+
+CLONE_NEWNET = 0x40000000
+
+
+@contextmanager
+def in_netns(name: str) -> Iterator[None]:
+    """This thread inside network namespace ``name`` (``/run/netns/NAME``) for the body, then back."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    try:
+        if libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
+        try:
+            yield
+        finally:
+            libc.setns(original, CLONE_NEWNET)
+    finally:
+        os.close(target)
+        os.close(original)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from testlib import ROOT, find_tool
 
 from pybpf.isa import disassemble
 from pybpf.spec import ObjectSpec, RelocationKind
+from testlib import ROOT, find_tool
 
 EXAMPLES = ROOT / "examples"
 NAMES = sorted(p.name.removesuffix(".bpf.c") for p in EXAMPLES.glob("*.bpf.c"))
@@ -110,6 +110,9 @@ def test_example_program_text_matches_llvm_objdump_line_by_line(built: dict[str,
     for prog in spec.programs.values():
         want = reference[prog.name].lines
         mine = our_lines(spec, prog.name)
+        assert want, prog.name
+        if not prog.subprograms:
+            assert mine.keys() == want.keys(), prog.name
         entry = {slot: text for slot, text in mine.items() if slot in want}
         skipped = {
             slot for slot, reloc in prog.relocations.items() if reloc.kind in REWRITTEN and slot in want
@@ -155,7 +158,9 @@ def test_malformed_input_to_a_command_is_a_one_line_error_without_traceback(
 
 
 @pytest.mark.parametrize("cut", [64, 1000, 4000])
-def test_truncated_example_object_is_a_one_line_disasm_error(built: dict[str, Path], tmp_path: Path, cut: int) -> None:
+def test_truncated_example_object_is_a_one_line_disasm_error(
+    built: dict[str, Path], tmp_path: Path, cut: int
+) -> None:
     bad = tmp_path / "cut.o"
     bad.write_bytes(built["minimal"].read_bytes()[:cut])
     done = pybpf("disasm", str(bad))

@@ -6,27 +6,19 @@ the ``ziglang`` wheel, so these tests depend on nothing else in pybpf.
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
+
+from testlib import zig_cc
 
 DATA = Path(__file__).resolve().parent / "data"
 SOURCES = sorted(DATA.glob("*.bpf.c"))
 
 
 def _compile(source: Path, output: Path) -> Path:
-    if importlib.util.find_spec("ziglang") is None:
-        pytest.skip("the ziglang wheel (clang for BPF) is not installed")
-    cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "bpfel-freestanding", "-g", "-O2"]
-    cmd += ["-c", str(source), "-o", str(output)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"compiling {source.name} failed:\n{done.stderr}")
-    return output
+    return zig_cc(source, output, "-g", "-O2")
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,10 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 from pybpf.cc import build
-from testlib import find_tool, require_kernel_feature
+from testlib import EXAMPLES, ROOT, find_tool, require_kernel_feature
 
-ROOT = Path(__file__).resolve().parents[2]
-__all__ = ["find_tool", "require_kernel_feature"]
+__all__ = ["EXAMPLES", "find_tool", "require_kernel_feature"]
 
-
-EXAMPLES = ROOT / "examples"
 HELPER_DEFS = ROOT / "src" / "pybpf" / "cc" / "include" / "bpf" / "bpf_helper_defs.h"
 
 # The integer typedefs our headers expect from vmlinux.h or linux/types.h.

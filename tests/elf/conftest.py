@@ -6,40 +6,25 @@ the bare ziglang clang and do not depend on the project's headers.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from testlib import find_tool, require_ziglang, zig_cc
+
 DATA = Path(__file__).resolve().parent / "data"
 SOURCES = sorted(p.name.removesuffix(".bpf.c") for p in DATA.glob("*.bpf.c"))
 
 
-def ziglang_available() -> bool:
-    try:
-        import ziglang  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def compile_object(source: Path, output: Path, *extra: str) -> Path:
-    cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "bpfel-freestanding", "-g", "-O2"]
-    cmd += [*extra, "-c", str(source), "-o", str(output)]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.fail(f"compiling {source.name} failed:\n{result.stderr}")
-    return output
+    return zig_cc(source, output, "-g", "-O2", *extra)
 
 
 @pytest.fixture(scope="session")
 def objects(bpf_build_dir: Path) -> dict[str, Path]:
     """name (``maps``, ``globals``, ...) → compiled object path."""
-    if not ziglang_available():
-        pytest.skip("the ziglang wheel (clang) is not installed")
+    require_ziglang()
     return {name: compile_object(DATA / f"{name}.bpf.c", bpf_build_dir / f"{name}.o") for name in SOURCES}
 
 
@@ -51,8 +36,7 @@ def object_bytes(objects: dict[str, Path]) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def compile_c(bpf_build_dir: Path) -> Callable[..., bytes]:
     """Compile a C snippet (named ``name``, extra compiler flags after it) and return the bytes."""
-    if not ziglang_available():
-        pytest.skip("the ziglang wheel (clang) is not installed")
+    require_ziglang()
 
     def build(name: str, source: str, *flags: str) -> bytes:
         src = bpf_build_dir / f"{name}.bpf.c"
@@ -64,9 +48,10 @@ def compile_c(bpf_build_dir: Path) -> Callable[..., bytes]:
 
 @pytest.fixture(scope="session")
 def llvm_objdump() -> str:
-    """The reference disassembler (same lookup as ``find_tool`` in tests/conftest.py)."""
-    for name in ("llvm-objdump", "llvm-objdump-14", "llvm-objdump-15", "llvm-objdump-16", "llvm-objdump-17"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("llvm-objdump is not installed")
+    """The reference disassembler."""
+    found = find_tool(
+        "llvm-objdump", "llvm-objdump-14", "llvm-objdump-15", "llvm-objdump-16", "llvm-objdump-17"
+    )
+    if found is None:
+        pytest.skip("llvm-objdump is not installed")
+    return found

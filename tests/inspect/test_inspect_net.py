@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -16,29 +14,10 @@ from tests_inspect_lib import DATA
 from pybpf import kernel
 from pybpf.enums import AttachType, ProgramType
 from pybpf.inspect import rtnetlink
-from testlib import compile_bpf, find_tool, require_kernel_feature
+from testlib import compile_bpf, find_tool, in_netns, require_kernel_feature
 
-CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL("libc.so.6", use_errno=True)
 _RETURN_2 = bytes.fromhex("b7000000020000009500000000000000")  # XDP_PASS
 _RETURN_0 = bytes.fromhex("b7000000000000009500000000000000")  # TC_ACT_OK
-
-
-@contextmanager
-def _in_netns(name: str) -> Iterator[None]:
-    """This thread inside network namespace ``name`` for the body (setns), then back."""
-    original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    target = os.open(f"/run/netns/{name}", os.O_RDONLY)
-    try:
-        if _libc.setns(target, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns")
-        try:
-            yield
-        finally:
-            _libc.setns(original, CLONE_NEWNET)
-    finally:
-        os.close(target)
-        os.close(original)
 
 
 @pytest.fixture
@@ -97,7 +76,7 @@ def attached(netns: str) -> Iterator[str]:
             ProgramType.SCHED_CLS, _RETURN_0, name="insp_tcx", expected_attach_type=AttachType.TCX_INGRESS
         ) as cls,
     ):
-        with _in_netns(netns):
+        with in_netns(netns):
             xlink = attach_xdp(xdp, "va")
             tlink = attach_tcx(cls, "vb", "ingress")
         with xlink, tlink:
@@ -116,7 +95,7 @@ def _bpftool_in(netns: str) -> Any:
 
 @pytest.mark.kernel
 def test_net_list_xdp_and_tc_match_bpftool(attached: str, pybpf_cli: Any) -> None:
-    with _in_netns(attached):
+    with in_netns(attached):
         ours = pybpf_cli("net", "list", "--json").json()
     theirs = _bpftool_in(attached)
     assert ours[0]["xdp"] == theirs[0]["xdp"]
@@ -127,7 +106,7 @@ def test_net_list_xdp_and_tc_match_bpftool(attached: str, pybpf_cli: Any) -> Non
 
 @pytest.mark.kernel
 def test_net_list_shows_tcx_attachments(attached: str, pybpf_cli: Any) -> None:
-    with _in_netns(attached):
+    with in_netns(attached):
         ours = pybpf_cli("net", "list", "dev", "vb", "--json").json()
     assert [(e["kind"], e["name"]) for e in ours[0]["tc"]] == [("tcx/ingress", "insp_tcx")]
 

@@ -6,10 +6,8 @@ for every instruction LLVM's syntax can express, v4 included.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +17,7 @@ from isa_testlib import code_sections
 from pybpf.isa import Instruction, disassemble, encode
 from pybpf.isa.opcodes import LDDW
 from pybpf.isa.validate import reserved_field_error
-
-HAVE_ZIG = importlib.util.find_spec("ziglang") is not None
+from testlib import ZIG_CC, require_ziglang
 
 
 def llvm_expressible(insn: Instruction) -> bool:
@@ -104,12 +101,11 @@ def test_sample_program_covers_every_class() -> None:
 @pytest.mark.tool
 @pytest.mark.parametrize("alu32", [False, True], ids=["default", "alu32"])
 def test_clang_assembles_our_llvm_syntax_to_our_bytes(alu32: bool, tmp_path: Path) -> None:
-    if not HAVE_ZIG:
-        pytest.skip("the ziglang wheel (clang 22) is not installed")
+    require_ziglang()
     lines = [line.split("\t", 1)[1] for line in disassemble(PROGRAM, syntax="llvm", alu32=alu32)]
     source = tmp_path / "all.s"
     source.write_text('\t.section "socket","ax"\n' + "".join(f"\t{line}\n" for line in lines))
-    command = [sys.executable, "-m", "ziglang", "cc", "-target", "bpfel-freestanding", "-mcpu=v4"]
+    command = [*ZIG_CC, "-mcpu=v4"]
     built = subprocess.run(
         [*command, "-c", str(source), "-o", str(tmp_path / "all.o")], capture_output=True, text=True
     )

@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import struct
 import tempfile
 from pathlib import Path
 
-import pytest
-
 from pybpf.spec import ObjectSpec
+from testlib import EXAMPLES, compile_bpf, require_ziglang
 
 DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 _BUILD = Path(tempfile.mkdtemp(prefix="pybpf-vm-runtime-"))
 
 
 @functools.cache
 def _compiled(source: Path) -> Path:
-    from pybpf.cc import build
-
-    return build(source, _BUILD / (source.name.removesuffix(".c") + ".o"))
+    return compile_bpf(source, _BUILD / (source.name.removesuffix(".c") + ".o"))
 
 
 def compiled_spec(source: Path) -> ObjectSpec:
     """A fresh spec of ``source`` (compiled once per session); skips without a compiler."""
-    if importlib.util.find_spec("ziglang") is None:
-        pytest.skip("the ziglang wheel (clang) is not installed")
+    require_ziglang()
     return ObjectSpec.from_file(_compiled(source))
 
 

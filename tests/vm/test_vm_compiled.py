@@ -7,12 +7,9 @@ linked here by hand (one R_BPF_64_32 fix-up kind) to keep the test independent o
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import itertools
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pybpf.vm import Program, prepare
+from testlib import zig_cc
 
 pytestmark = pytest.mark.tool
 
@@ -56,11 +54,7 @@ def _link(path: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Program]:
-    if importlib.util.find_spec("ziglang") is None:
-        pytest.skip("the ziglang wheel (clang) is not installed")
-    out = tmp_path_factory.mktemp("vm") / "progs.o"
-    cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "bpfel-freestanding", "-O2", "-mcpu=v4"]
-    subprocess.run([*cmd, "-c", str(SOURCE), "-o", str(out)], check=True, capture_output=True, timeout=120)
+    out = zig_cc(SOURCE, tmp_path_factory.mktemp("vm") / "progs.o", "-O2", "-mcpu=v4", timeout=120)
     return {name: prepare(code) for name, code in _link(out).items()}
 
 

@@ -13,12 +13,12 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vm_builders import require_kernel_feature
 
 from pybpf.isa import constructors as c
 from pybpf.isa.instruction import Instruction, encode
 from pybpf.isa.opcodes import AluOp, AtomicOp, JmpOp, Size
 from pybpf.vm import run
+from testlib import require_kernel_feature
 
 pytestmark = pytest.mark.kernel
 

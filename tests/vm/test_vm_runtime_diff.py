@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runtime_support import example_spec, runtime_spec, udp_packet
-from vm_builders import require_kernel_feature
 
 from pybpf.enums import ProgramType
 from pybpf.isa import constructors as c
@@ -19,6 +18,7 @@ from pybpf.isa.opcodes import Size
 from pybpf.kernel.errors import KernelError
 from pybpf.spec import ObjectSpec, ProgramSpec
 from pybpf.vm.runtime import load as vm_load
+from testlib import require_kernel_feature
 
 pytestmark = [pytest.mark.kernel, pytest.mark.tool]
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vm_builders import require_kernel_feature
 
 from pybpf.enums import MapFlags, MapType
 from pybpf.spec import MapSpec, ObjectSpec
 from pybpf.vm.runtime import load as vm_load
+from testlib import require_kernel_feature
 
 pytestmark = pytest.mark.kernel
 

@@ -189,7 +189,7 @@ def test_example_uprobe_reads_arguments_through_core_relocated_pt_regs(target: s
 
     options: dict[str, Any] = {}
     if target == "vmlinux":
-        from vm_builders import require_kernel_feature
+        from testlib import require_kernel_feature
 
         require_kernel_feature(os.path.isfile("/sys/kernel/btf/vmlinux"), "no kernel BTF")
         options["btf"] = BTF.vmlinux()

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from pybpf.isa import constructors as c
 from pybpf.isa.instruction import Instruction
 from pybpf.isa.opcodes import AluOp, Size
@@ -29,15 +25,3 @@ def operands(a: int, b: int) -> bytes:
 def returning(*body: Instruction) -> list[Instruction]:
     """``body`` followed by exit."""
     return [*body, c.exit()]
-
-
-STRICT = os.environ.get("PYBPF_STRICT") == "1"
-
-
-def require_kernel_feature(available: bool, reason: str) -> None:
-    """Same contract as tests/conftest.py: skip, or fail under PYBPF_STRICT=1."""
-    if available:
-        return
-    if STRICT:
-        pytest.fail(f"PYBPF_STRICT=1 and a kernel feature is missing: {reason}")
-    pytest.skip(reason)

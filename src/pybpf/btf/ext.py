@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from .records import FrozenRecord, finish, set_field
 from .errors import BTFError
 from .records import FrozenRecord, finish, set_field
 

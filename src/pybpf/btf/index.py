@@ -15,10 +15,11 @@ import os
 import struct
 import sys
 from array import array
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .spec import BTF
 
 #: Blobs smaller than this are scanned every time: hashing and file I/O would cost more.
@@ -28,8 +29,15 @@ _HEAD = struct.Struct("<8sQQ")
 
 
 def cache_dir() -> Path:
+    from pathlib import Path
+
+    return Path(_cache_dir())
+
+
+def _cache_dir() -> str:
+    """:func:`cache_dir` as a string: opening BTF should not pay for importing pathlib."""
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "pybpf" / "btf"
+    return os.path.join(root, "pybpf", "btf")
 
 
 VMLINUX = "/sys/kernel/btf/vmlinux"
@@ -56,9 +64,10 @@ def boot_key(path: str | os.PathLike[str], size: int) -> str | None:
     return f"vmlinux-{boot_id}-{size}{'le' if sys.byteorder == 'little' else 'be'}"
 
 
-def _load(path: Path, data_len: int) -> tuple[array[int], array[int]] | None:
+def _load(path: str, data_len: int) -> tuple[array[int], array[int]] | None:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError:
         return None
     if len(raw) < _HEAD.size:
@@ -73,11 +82,12 @@ def _load(path: Path, data_len: int) -> tuple[array[int], array[int]] | None:
     return offsets, names
 
 
-def _store(path: Path, data_len: int, offsets: array[int], names: array[int]) -> None:
+def _store(path: str, data_len: int, offsets: array[int], names: array[int]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(_HEAD.pack(_MAGIC, data_len, len(offsets)) + offsets.tobytes() + names.tobytes())
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{os.path.splitext(path)[0]}.tmp{os.getpid()}"
+        with open(tmp, "wb") as f:
+            f.write(_HEAD.pack(_MAGIC, data_len, len(offsets)) + offsets.tobytes() + names.tobytes())
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home only costs speed
@@ -93,7 +103,7 @@ def cached_open(data: bytes, *, base: BTF | None = None, key: str | None = None)
 
     if len(data) < MIN_CACHED_SIZE:
         return BTF(data, base=base)
-    path = cache_dir() / f"{key or _key(data)}.idx"
+    path = os.path.join(_cache_dir(), f"{key or _key(data)}.idx")
     index = _load(path, len(data))
     if index is not None:
         btf = BTF(data, base=base, index=index)

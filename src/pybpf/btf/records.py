@@ -66,7 +66,8 @@ def _tuple_getter(names: tuple[str, ...]) -> Any:
 def finish(cls: _R) -> _R:
     """Record the compared, shown and pickled fields of a :class:`FrozenRecord` dataclass."""
     record_fields = fields(cls)
-    cls._compared = _tuple_getter(tuple(f.name for f in record_fields if f.compare))  # type: ignore[attr-defined]
+    # staticmethod: a plain function stored on the class would be bound to the instance
+    cls._compared = staticmethod(_tuple_getter(tuple(f.name for f in record_fields if f.compare)))  # type: ignore[attr-defined]
     cls._shown = tuple(f.name for f in record_fields if f.repr)  # type: ignore[attr-defined]
     cls._all = tuple(f.name for f in record_fields)  # type: ignore[attr-defined]
     return cls

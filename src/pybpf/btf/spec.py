@@ -15,7 +15,6 @@ from __future__ import annotations
 import struct
 from array import array
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from .errors import BTFError, TypeNotFound
@@ -51,6 +50,8 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .fields import FieldLocation
 
 BTF_MAGIC = 0xEB9F
@@ -184,7 +185,8 @@ class BTF:
     def from_file(cls, path: str | Path, *, base: BTF | None = None, cache: bool = True) -> BTF:
         """Read a raw BTF file.  Large files use the on-disk index cache when ``cache`` is true."""
         try:
-            data = Path(path).read_bytes()
+            with open(path, "rb") as f:  # not pathlib: importing it costs more than the read
+                data = f.read()
         except OSError as exc:
             raise BTFError(f"cannot read {path}: {exc.strerror or exc}") from exc
         if cache:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from ..inspect import btf as btf_inspect
-from ..inspect import select
 from ..inspect.output import render
 from ..kernel import ObjectKind
+from .listing import selected_fds
 
 _JSON = click.option("--json", "-j", "as_json", is_flag=True, help="bpftool's JSON output.")
 
@@ -18,13 +18,7 @@ def btf() -> None:
 
 
 def _show(words: tuple[str, ...], as_json: bool) -> None:
-    if words:
-        selector, rest = select.parse(ObjectKind.BTF, words)
-        if rest:
-            raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
-        fds = select.open_all(selector)
-    else:
-        fds = list(btf_inspect.all_fds())
+    fds = selected_fds(ObjectKind.BTF, words, btf_inspect.all_fds)
     click.echo(render(btf_inspect.gather(fds), as_json=as_json, single=bool(words)))
 
 

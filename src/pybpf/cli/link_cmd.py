@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ..inspect import links, select
-from ..inspect.output import render
 from ..kernel import ObjectKind, link_detach, obj_pin
+from .listing import echo_records, no_more, selected_fds
 
 _HELP = "LINK is one of: id N | pinned PATH."
 _JSON = click.option("--json", "-j", "as_json", is_flag=True, help="bpftool's JSON output.")
@@ -18,16 +18,8 @@ def link() -> None:
 
 
 def _show(words: tuple[str, ...], as_json: bool, pinned: bool) -> None:
-    if words:
-        selector, rest = select.parse(ObjectKind.LINK, words)
-        if rest:
-            raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
-        fds = select.open_all(selector)
-    else:
-        fds = list(links.all_fds())
-    text = render(links.gather(fds, with_pinned=pinned), as_json=as_json, single=bool(words))
-    if text:
-        click.echo(text)
+    fds = selected_fds(ObjectKind.LINK, words, links.all_fds)
+    echo_records(links.gather(fds, with_pinned=pinned), as_json=as_json, single=bool(words))
 
 
 for _name in ("show", "list"):
@@ -61,8 +53,7 @@ def pin(words: tuple[str, ...], as_json: bool) -> None:
 def detach(words: tuple[str, ...], as_json: bool) -> None:
     """Detach LINK's program (the link object stays until its last fd or pin goes)."""
     selector, rest = select.parse(ObjectKind.LINK, words)
-    if rest:
-        raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
+    no_more(rest)
     with select.open_one(selector) as fd:
         link_detach(fd)
     if as_json:

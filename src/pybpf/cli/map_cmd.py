@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import click
 
@@ -12,6 +11,7 @@ from ..inspect import maps, select
 from ..inspect.errors import InspectError
 from ..inspect.mapedit import create_map, split_words, update_flags
 from ..kernel import FD, ObjectKind, map_freeze, obj_pin
+from .listing import echo_records, no_more, selected_fds
 
 _MAP_HELP = "MAP is one of: id N | pinned PATH | name NAME.  DATA is bytes: 0x01 2 3 or hex 01 02 03."
 _JSON = click.option("--json", "-j", "as_json", is_flag=True, help="bpftool's JSON output.")
@@ -22,30 +22,14 @@ def _open(words: Sequence[str]) -> tuple[FD, list[str]]:
     return select.open_one(selector), rest
 
 
-def _no_more(rest: Sequence[str]) -> None:
-    if rest:
-        raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
-
-
 @click.group(name="map")
 def map_() -> None:
     """Inspect and edit BPF maps."""
 
 
 def _show(words: tuple[str, ...], as_json: bool, pinned: bool) -> None:
-    if words:
-        selector, rest = select.parse(ObjectKind.MAP, words)
-        _no_more(rest)
-        fds = select.open_all(selector)
-    else:
-        fds = list(maps.all_fds())
-    records = maps.gather(fds, with_pinned=pinned)
-    if as_json:
-        data: Any = [r.json() for r in records]
-        click.echo(json.dumps(data[0] if words and len(data) == 1 else data))
-    else:
-        for rec in records:
-            click.echo(rec.plain())
+    fds = selected_fds(ObjectKind.MAP, words, maps.all_fds)
+    echo_records(maps.gather(fds, with_pinned=pinned), as_json=as_json, single=bool(words))
 
 
 for _name in ("show", "list"):
@@ -65,7 +49,7 @@ for _name in ("show", "list"):
 def dump(words: tuple[str, ...], as_json: bool) -> None:
     """Every element of a map (batched lookups where the map type allows)."""
     fd, rest = _open(words)
-    _no_more(rest)
+    no_more(rest)
     with fd:
         view = maps.open_view(fd)
         items = list(view.items())
@@ -161,7 +145,7 @@ def getnext(words: tuple[str, ...], as_json: bool) -> None:
 
 def _pop(words: tuple[str, ...], as_json: bool, peek: bool) -> None:
     fd, rest = _open(words)
-    _no_more(rest)
+    no_more(rest)
     with fd:
         view = maps.open_view(fd)
         value = view.pop(peek=peek)
@@ -206,7 +190,7 @@ def push(words: tuple[str, ...], as_json: bool) -> None:
 def freeze(words: tuple[str, ...], as_json: bool) -> None:
     """Make a map read-only for user space."""
     fd, rest = _open(words)
-    _no_more(rest)
+    no_more(rest)
     with fd:
         map_freeze(fd)
     if as_json:

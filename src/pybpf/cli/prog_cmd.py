@@ -9,6 +9,7 @@ import click
 
 from ..inspect import progs, select
 from ..kernel import ObjectKind
+from .listing import echo_records, selected_fds
 
 _SELECTOR_HELP = "PROG is one of: id N | pinned PATH | name NAME | tag TAG."
 
@@ -23,22 +24,8 @@ def prog() -> None:
 
 
 def _show(words: tuple[str, ...], as_json: bool, pinned: bool) -> None:
-    if words:
-        selector, rest = select.parse(ObjectKind.PROG, words)
-        if rest:
-            raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
-        fds = select.open_all(selector)
-    else:
-        fds = list(progs.all_fds())
-    records = progs.gather(fds, with_pinned=pinned)
-    if as_json:
-        data: Any = [r.json() for r in records]
-        if words and len(data) == 1:
-            data = data[0]
-        click.echo(json.dumps(data))
-    else:
-        for rec in records:
-            click.echo(rec.plain())
+    fds = selected_fds(ObjectKind.PROG, words, progs.all_fds)
+    echo_records(progs.gather(fds, with_pinned=pinned), as_json=as_json, single=bool(words))
 
 
 @prog.command(name="show", epilog=_SELECTOR_HELP)

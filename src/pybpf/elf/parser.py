@@ -7,8 +7,8 @@ function is linked with its subprograms.
 
 from __future__ import annotations
 
+import os
 import struct
-from pathlib import Path
 
 from ..btf import BTF
 from ..btf.ext import BTFExt
@@ -36,9 +36,10 @@ TEXT = ".text"
 #: Largest global-data section accepted: far above what the kernel allows for one array value.
 MAX_GLOBAL_DATA = 1 << 26
 
-def read_object(path: str | Path) -> ObjectSpec:
+def read_object(path: str | os.PathLike[str]) -> ObjectSpec:
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:  # not pathlib: importing it costs more than the read
+            data = f.read()
     except OSError as exc:
         raise ELFError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return parse_object(data, path=str(path))

@@ -286,11 +286,14 @@ def prog_test_run(
     flags: int = 0,
     cpu: int = 0,
     batch_size: int = 0,
+    ctx_written_back: bool = False,
 ) -> TestRunResult:
     """Run the program once (or ``repeat`` times) on ``data_in``/``ctx_in`` in the kernel.
 
     ``data_out_size`` defaults to room for the input plus 256 bytes (XDP may grow the packet);
     if the output still does not fit the run is retried once with the size the kernel reports.
+    ``ctx_written_back``: the kernel writes the context back into ``ctx_in`` itself (syscall
+    programs), so the result's ``ctx_out`` is read from there.
     """
     out_size = len(data_in) + 256 if data_out_size is None else data_out_size
     _din, din_addr = in_buffer(data_in) if data_in else (None, 0)
@@ -322,6 +325,8 @@ def prog_test_run(
             raise
         data = dout.raw[: attr.data_size_out] if dout is not None else b""
         ctx = cout.raw[: attr.ctx_size_out] if cout is not None else b""
+        if ctx_written_back and _cin is not None and ctx_in is not None:
+            ctx = _cin.raw[: len(ctx_in)]
         return TestRunResult(
             retval=int(attr.retval), data_out=data, ctx_out=ctx, duration_ns=int(attr.duration)
         )

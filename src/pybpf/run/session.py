@@ -29,6 +29,7 @@ from ..spec import ObjectSpec
 from ..spec.maps import MapOrigin
 from ..tracefs import find_tracefs, parse_trace_line
 from .autoattach import AttachReport, attach_all
+from .deadline import Deadline
 from .infer import Inferred
 from .output import Printer, histograms_of
 from .setvars import apply_assignments
@@ -255,17 +256,14 @@ class Session:
         return sink
 
     def _loop(self, readers: dict[str, Reader[Any]], trace: _TracePipe | None, summary: RunSummary) -> None:
-        deadline = None if self.options.duration is None else time.monotonic() + self.options.duration
+        deadline = Deadline(self.options.duration)
         by_fd: dict[int, str] = {reader.fileno(): name for name, reader in readers.items()}
         sinks = {name: self._event_sink(name, summary) for name in readers}
         watch = list(by_fd) + ([trace.fd] if trace is not None else [])
         while not self._stop.event.is_set():
-            wait = 0.2
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return
-                wait = min(wait, left)
+            wait = deadline.next_wait(0.2)
+            if wait is None:
+                return
             if not watch:
                 time.sleep(wait)
                 continue

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Protocol
 
 from ..btf import BTF
@@ -45,7 +44,7 @@ def load(
     options (``cpus``, ``clock``, ``seed``, ``pid``, ``comm``, ``engine``, ...) go to it, and
     ``btf`` is its CO-RE target (default: the object's own BTF).
     """
-    spec = spec_or_path if isinstance(spec_or_path, ObjectSpec) else ObjectSpec.from_file(Path(spec_or_path))
+    spec = spec_or_path if isinstance(spec_or_path, ObjectSpec) else ObjectSpec.from_file(spec_or_path)
     if not isinstance(runtime, str):
         return runtime.load(spec)
     if runtime == "kernel":

@@ -11,11 +11,14 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..btf import BTF, Array, Enum, Enum64, Int, IntEncoding
 from ..spec import ExternKind, ExternSpec
 from .errors import ExternError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _LINE = re.compile(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$")
 _NOT_SET = re.compile(r"^# (CONFIG_[A-Za-z0-9_]+) is not set$")
@@ -40,6 +43,8 @@ def parse_config(text: str) -> dict[str, str]:
 
 
 def config_paths() -> list[Path]:
+    from pathlib import Path  # only objects with __kconfig externs get here
+
     return [Path("/proc/config.gz"), Path(f"/boot/config-{os.uname().release}")]
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..btf.records import FrozenRecord, finish, set_field
 from ..enums import AttachType, ProgramType
+from ..errors import NotSupported
 from ..kernel import FD, obj_pin, prog_test_run
 
 if TYPE_CHECKING:
@@ -79,8 +80,28 @@ class Program:
         """Run the program in the kernel on ``data`` (a packet) and/or ``ctx``.
 
         The output context is read back with the input's size unless ``ctx_out_size`` says
-        otherwise, so a program that edits ``__sk_buff`` fields shows what it changed.
+        otherwise, so a program that edits ``__sk_buff`` fields shows what it changed.  Raw
+        tracepoint and syscall programs take only ``ctx`` and run once (the kernel refuses
+        repeats, packets and output buffers for them); a syscall program's edited context comes
+        back in ``RunResult.ctx``.
         """
+        if self.type in _CTX_ONLY:
+            if data or repeat > 1 or data_out_size or ctx_out_size:
+                raise NotSupported(
+                    f"the kernel test-runs {self.type.name.lower()} programs once, on a context only "
+                    "(no data, no repeat, no output buffers)"
+                )
+            result = prog_test_run(
+                self.fd,
+                b"",
+                0,
+                ctx_in=ctx,
+                repeat=0,
+                flags=flags if self.type is ProgramType.RAW_TRACEPOINT else 0,
+                cpu=cpu,
+                ctx_written_back=self.type is ProgramType.SYSCALL,
+            )
+            return RunResult(result.retval, b"", result.ctx_out, result.duration_ns)
         out_ctx = ctx_out_size if ctx_out_size is not None else (len(ctx) if ctx is not None else 0)
         result = prog_test_run(
             self.fd,
@@ -110,5 +131,8 @@ class Program:
     def __repr__(self) -> str:
         return f"<Program {self.name!r} {self.type.name.lower()} section {self.section!r}>"
 
+
+# Program types whose test run takes a context and nothing else.
+_CTX_ONLY = frozenset({ProgramType.RAW_TRACEPOINT, ProgramType.SYSCALL})
 
 __all__ = ["Program", "RunResult"]

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from ..btf.records import FrozenRecord, finish, set_field
 from ..btf import BTF, Func, Kind, Var, Void
+from ..btf.records import FrozenRecord, finish, set_field
 from ..spec import ExternKind, ExternSpec, ProgramSpec, Relocation, RelocationKind
 from .errors import ExternError, LoadError
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .externs import ExternSpec
@@ -54,14 +54,16 @@ class ObjectSpec:
     # ----------------------------------------------------------------- construction
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, path: str | None = None, unknown_sections: str = "error") -> ObjectSpec:
+    def from_bytes(
+        cls, data: bytes, *, path: str | None = None, unknown_sections: str = "error"
+    ) -> ObjectSpec:
         """Parse an ELF BPF object (as clang writes it); see :func:`pybpf.elf.parse_object`."""
         from ..elf import parse_object
 
         return parse_object(data, path=path, unknown_sections=unknown_sections)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> ObjectSpec:
+    def from_file(cls, path: str | os.PathLike[str]) -> ObjectSpec:
         from ..elf import read_object
 
         return read_object(path)

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from ..errors import Error
 from ..events import RingBuffer
 from ..run.autoattach import AttachReport, attach_all
+from ..run.deadline import Deadline
 from ..run.eventtypes import btf_struct
 from ..run.session import build_cached
 from ..spec import ObjectSpec
@@ -136,14 +137,11 @@ class EventTool:
 
 
 def _wait_loop(duration: float | None, fd: int, drain: Callable[[], object]) -> None:
-    deadline = None if duration is None else time.monotonic() + duration
+    deadline = Deadline(duration)
     while True:
-        wait = 0.25
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            wait = min(wait, left)
+        wait = deadline.next_wait(0.25)
+        if wait is None:
+            return
         if select.select([fd], [], [], wait)[0]:
             drain()
 

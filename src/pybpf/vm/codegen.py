@@ -32,7 +32,7 @@ SIGN32 = 1 << 31
 #: generated code (CPython refuses ~100 indentation levels) both stay bounded.
 _MAX_INLINE_DEPTH = 200
 _MAX_INDENT = 40
-_SIZES = {Size.B: 1, Size.H: 2, Size.W: 4, Size.DW: 8}
+_SIZES = {size: size.nbytes for size in Size}
 _CMP = {
     JmpOp.JEQ: "==",
     JmpOp.JNE: "!=",
@@ -47,6 +47,30 @@ _CMP = {
 }
 _SIGNED_JUMPS = (JmpOp.JSGT, JmpOp.JSGE, JmpOp.JSLT, JmpOp.JSLE)
 _RMW = {AtomicOp.ADD: "+", AtomicOp.OR: "|", AtomicOp.AND: "&", AtomicOp.XOR: "^"}
+#: ALU operations that read the same at both widths but for the mask that wraps the result.
+_WRAPPING = {AluOp.ADD: "+", AluOp.SUB: "-", AluOp.MUL: "*"}
+
+
+def _wrapped(insn: Instruction, d: str, s: str, mask: str) -> str | None:
+    """The code of the ALU operations both widths share, wrapped to ``mask``; None for others.
+
+    ``d`` and ``s`` are the destination and source operands (``s`` already the width's view of
+    an immediate).  The sign-extending ``movsx`` takes its width from ``off``.
+    """
+    op = insn.alu_op
+    if op in _WRAPPING:
+        return f"{d} = ({d} {_WRAPPING[op]} {s}) & {mask}"
+    if op == AluOp.NEG:
+        return f"{d} = -{d} & {mask}"
+    if op == AluOp.MOV and insn.opcode & 0x08 and insn.off:
+        bits = insn.off
+        return f"{d} = ((({s} & {(1 << bits) - 1}) ^ {1 << (bits - 1)}) - {1 << (bits - 1)}) & {mask}"
+    return None
+
+
+def _shift_amount(insn: Instruction, s: str, imm: int, bits: int) -> str:
+    """A shift's amount, taken modulo the operand width as the ISA defines it."""
+    return f"({s} & {bits - 1})" if insn.opcode & 0x08 else str(imm & (bits - 1))
 
 
 @dataclass
@@ -321,12 +345,9 @@ class Translator:
         x = bool(insn.opcode & 0x08)
         s = r(insn.src) if x else str(insn.imm & ((1 << 64) - 1))
         imm = insn.imm & ((1 << 64) - 1)
-        if op == AluOp.ADD:
-            return f"{d} = ({d} + {s}) & {M64}"
-        if op == AluOp.SUB:
-            return f"{d} = ({d} - {s}) & {M64}"
-        if op == AluOp.MUL:
-            return f"{d} = ({d} * {s}) & {M64}"
+        shared = _wrapped(insn, d, s, M64)
+        if shared is not None:
+            return shared
         if op == AluOp.DIV:
             if insn.off == 1:
                 return f"{d} = {self.w.use('sdiv64')}({d}, {s})"
@@ -346,19 +367,12 @@ class Translator:
         if op == AluOp.XOR:
             return f"{d} ^= {s}"
         if op == AluOp.LSH:
-            amount = f"({s} & 63)" if x else str(imm & 63)
-            return f"{d} = ({d} << {amount}) & {M64}"
+            return f"{d} = ({d} << {_shift_amount(insn, s, imm, 64)}) & {M64}"
         if op == AluOp.RSH:
             return f"{d} >>= {s} & 63" if x else f"{d} >>= {imm & 63}"
         if op == AluOp.ARSH:
-            amount = f"({s} & 63)" if x else str(imm & 63)
-            return f"{d} = ((({d} ^ {SIGN64}) - {SIGN64}) >> {amount}) & {M64}"
-        if op == AluOp.NEG:
-            return f"{d} = -{d} & {M64}"
+            return f"{d} = ((({d} ^ {SIGN64}) - {SIGN64}) >> {_shift_amount(insn, s, imm, 64)}) & {M64}"
         if op == AluOp.MOV:
-            if x and insn.off:
-                bits = insn.off
-                return f"{d} = ((({s} & {(1 << bits) - 1}) ^ {1 << (bits - 1)}) - {1 << (bits - 1)}) & {M64}"
             return f"{d} = {s}"
         if op == AluOp.END:
             return f"{d} = {self.w.use(f'bswap{insn.imm}')}({d})"
@@ -371,12 +385,9 @@ class Translator:
         imm = insn.imm & 0xFFFFFFFF
         s = r(insn.src) if x else str(imm)
         s32 = f"({r(insn.src)} & {M32})" if x else str(imm)
-        if op == AluOp.ADD:
-            return f"{d} = ({d} + {s}) & {M32}"
-        if op == AluOp.SUB:
-            return f"{d} = ({d} - {s}) & {M32}"
-        if op == AluOp.MUL:
-            return f"{d} = ({d} * {s}) & {M32}"
+        shared = _wrapped(insn, d, s, M32)
+        if shared is not None:
+            return shared
         if op == AluOp.DIV:
             if insn.off == 1:
                 return f"{d} = {self.w.use('sdiv32')}({d}, {s})"
@@ -395,21 +406,14 @@ class Translator:
             return f"{d} &= {s32}"
         if op == AluOp.XOR:
             return f"{d} = ({d} ^ {s}) & {M32}"
+        amount = _shift_amount(insn, s, imm, 32)
         if op == AluOp.LSH:
-            amount = f"({s} & 31)" if x else str(imm & 31)
             return f"{d} = ({d} << {amount}) & {M32}"
         if op == AluOp.RSH:
-            amount = f"({s} & 31)" if x else str(imm & 31)
             return f"{d} = ({d} & {M32}) >> {amount}"
         if op == AluOp.ARSH:
-            amount = f"({s} & 31)" if x else str(imm & 31)
             return f"{d} = (((({d} & {M32}) ^ {SIGN32}) - {SIGN32}) >> {amount}) & {M32}"
-        if op == AluOp.NEG:
-            return f"{d} = -{d} & {M32}"
         if op == AluOp.MOV:
-            if x and insn.off:
-                bits = insn.off
-                return f"{d} = ((({s} & {(1 << bits) - 1}) ^ {1 << (bits - 1)}) - {1 << (bits - 1)}) & {M32}"
             return f"{d} = {s32}"
         if op == AluOp.END:
             if not x:  # to little endian: the host order, so only truncation remains

@@ -48,6 +48,20 @@ def by_diff(check: int, diff: int) -> int:
     return fold(add32(diff, ~check & 0xFFFF))
 
 
+def field_replaced(check: int, old: int, new: int, size: int) -> int | None:
+    """``check`` after a field of ``size`` bytes (2 or 4) changed from ``old`` to ``new``.
+
+    Size 0 means ``new`` already is the checksum difference (from ``bpf_csum_diff``), as the
+    l3/l4 replace helpers take it; any other size is invalid (None).
+    """
+    if size == 0:
+        return by_diff(check, new)
+    if size in (2, 4):
+        mask = 0xFFFF if size == 2 else M32
+        return replace(check, old & mask, new & mask)
+    return None
+
+
 def csum_partial(data: bytes, seed: int) -> int:
     total = seed & M32
     for (word,) in struct.iter_unpack("<I", data):
@@ -140,15 +154,10 @@ def helpers(host: Host) -> dict[str, Helper]:
         if at is None:
             return neg(_errno.EFAULT)
         check = int.from_bytes(p.region.buf[at : at + 2], "little")
-        size = flags & F_HDR_FIELD_MASK
-        if size == 0:
-            check = by_diff(check, new)
-        elif size in (2, 4):
-            mask = 0xFFFF if size == 2 else M32
-            check = replace(check, old & mask, new & mask)
-        else:
+        updated = field_replaced(check, old, new, flags & F_HDR_FIELD_MASK)
+        if updated is None:
             return neg(_errno.EINVAL)
-        p.region.buf[at : at + 2] = check.to_bytes(2, "little")
+        p.region.buf[at : at + 2] = updated.to_bytes(2, "little")
         return 0
 
     def l4_replace(vm: Machine, ctx: int, offset: int, old: int, new: int, flags: int) -> int:
@@ -163,14 +172,10 @@ def helpers(host: Host) -> dict[str, Helper]:
         mangled = bool(flags & (F_MARK_MANGLED_0 | F_MARK_ENFORCE))
         if flags & F_MARK_MANGLED_0 and not check:
             return 0
-        size = flags & F_HDR_FIELD_MASK
-        if size == 0:
-            check = by_diff(check, new)
-        elif size in (2, 4):
-            mask = 0xFFFF if size == 2 else M32
-            check = replace(check, old & mask, new & mask)
-        else:
+        updated = field_replaced(check, old, new, flags & F_HDR_FIELD_MASK)
+        if updated is None:
             return neg(_errno.EINVAL)
+        check = updated
         if mangled and not check:
             check = 0xFFFF
         p.region.buf[at : at + 2] = check.to_bytes(2, "little")

@@ -51,7 +51,7 @@ ENTRY = "pybpf_entry"
 #: Name of the native loop that runs the entry ``n`` times (for benchmarks).
 REPEAT = "pybpf_repeat"
 
-_SIZES = {Size.B: 1, Size.H: 2, Size.W: 4, Size.DW: 8}
+_SIZES = {size: size.nbytes for size in Size}
 _ICMP = {
     JmpOp.JEQ: "eq",
     JmpOp.JNE: "ne",
