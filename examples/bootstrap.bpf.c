@@ -24,6 +24,11 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } rb SEC(".maps");
 
+/* Records are only ever built through a local pointer, and clang emits BTF for the types of
+ * globals, maps and functions, not of locals: this unused global puts struct event into the
+ * object's BTF, so readers can decode records by name (ring_buffer(type="struct event")). */
+struct event *bootstrap_event_type __attribute__((unused));
+
 const volatile unsigned long long min_duration_ns = 0;
 
 SEC("tp/sched/sched_process_exec")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pybpf.btf.records import FrozenRecord, finish, set_field
+from pybpf.btf.records import FrozenRecord, IdentityRecord, finish, set_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +112,20 @@ def test_dataclass_functions_work_on_records() -> None:
     assert dataclasses.asdict(written) == {"a": 1, "b": "x", "c": 2, "d": 3}
     assert dataclasses.replace(written, b="y") == Written(1, "y", 2, 3)
     assert Written.__match_args__ == Generated.__match_args__
+
+
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class ByIdentity(IdentityRecord):
+    a: int
+
+    def __init__(self, a: int) -> None:
+        set_field(self, "a", a)
+
+
+def test_identity_records_equal_only_themselves() -> None:
+    first, second = ByIdentity(1), ByIdentity(1)
+    assert first == first
+    assert first != second
+    assert len({first, second}) == 2
+    assert repr(first) == "ByIdentity(a=1)"

@@ -57,6 +57,14 @@ class FrozenRecord:
             set_field(self, name, value)
 
 
+class IdentityRecord(FrozenRecord):
+    """A :class:`FrozenRecord` compared by identity, as ``@dataclass(frozen=True, eq=False)``."""
+
+    __slots__ = ()
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
 def _tuple_getter(names: tuple[str, ...]) -> Any:
     if len(names) > 1:
         return attrgetter(*names)  # a tuple, built in C
@@ -73,4 +81,4 @@ def finish(cls: _R) -> _R:
     return cls
 
 
-__all__ = ["FrozenRecord", "finish", "set_field"]
+__all__ = ["FrozenRecord", "IdentityRecord", "finish", "set_field"]

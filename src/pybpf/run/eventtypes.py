@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from ..btf import BTF, codec_for
 from ..btf.codec import StructValue, cstr
-from ..btf.types import Struct, Union
 from ..errors import Error
+from ..runtime.values import find_record_type
 
 
 class EventType(Protocol):
@@ -82,20 +82,13 @@ class RawEventType:
 
 def btf_struct(btf: BTF, name: str) -> BTFEventType | None:
     """The struct (or union, or typedef of one) called ``name`` (``"struct event"`` or ``"event"``)."""
-    bare = name.split()[-1] if name.split() else name
-    try:
-        ids = btf.find_ids(bare)
-    except (Error, ValueError):
+    type_id = find_record_type(btf, name)
+    if type_id is None:
         return None
-    for type_id in ids:
-        try:
-            resolved = btf.resolve(type_id)
-            if not isinstance(resolved, Struct | Union):
-                continue
-            return BTFEventType(btf, resolved.id, f"struct {bare}", btf.size_of(resolved.id))
-        except (Error, ValueError, KeyError, IndexError):
-            continue
-    return None
+    try:
+        return BTFEventType(btf, type_id, f"struct {btf[type_id].name}", btf.size_of(type_id))
+    except (Error, ValueError, KeyError, IndexError):
+        return None
 
 
 __all__ = ["BTFEventType", "EventType", "RawEventType", "btf_struct", "fit", "plain"]

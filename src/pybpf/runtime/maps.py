@@ -11,7 +11,7 @@ import errno as _errno
 import os
 import struct
 from collections.abc import Iterator, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..btf import BTF
 from ..enums import MapFlags, MapType
@@ -34,7 +34,11 @@ from ..kernel import (
     possible_cpus,
 )
 from ..kernel.syscall import Cmd, bpf
-from .values import MapValueError, codec_of, int_layout, lpm_key
+from .values import MapValueError, codec_of, int_layout, lpm_key, record_decoder
+
+if TYPE_CHECKING:
+    from ..events import PerfBuffer, RingBuffer
+    from ..events.reader import Decoder
 
 PERCPU_TYPES = frozenset(
     {MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH, MapType.PERCPU_CGROUP_STORAGE}
@@ -128,6 +132,24 @@ class Map(MutableMapping[Any, Any]):
     def from_pin(cls, path: str | os.PathLike[str], *, btf: BTF | None = None) -> Map:
         """Open the map pinned at ``path`` (keys/values decoded through the BTF it was created with)."""
         return cls.from_fd(obj_get(path), btf=btf)
+
+    def ring_buffer(self, *, type: str | None = None, decoder: Decoder | None = None) -> RingBuffer:
+        """A reader of this ring buffer map; ``type="struct event"`` decodes records through BTF."""
+        from ..events import RingBuffer
+
+        if type is not None:
+            decoder = record_decoder(self.btf, type, f"map {self.name!r}")
+        return RingBuffer(self.fd, decoder=decoder)
+
+    def perf_buffer(
+        self, *, type: str | None = None, decoder: Decoder | None = None, pages: int = 8
+    ) -> PerfBuffer:
+        """A reader of this perf event array (one ring per CPU); ``type`` as for :meth:`ring_buffer`."""
+        from ..events import PerfBuffer
+
+        if type is not None:
+            decoder = record_decoder(self.btf, type, f"map {self.name!r}")
+        return PerfBuffer(self.fd, decoder=decoder, pages=pages)
 
     def pin(self, path: str | os.PathLike[str]) -> None:
         """Pin the map in bpffs so it outlives this process."""

@@ -7,10 +7,12 @@ what nearly every map without BTF uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..btf import BTF
 from ..btf.codec import Codec, IntCodec, codec_for
+from ..btf.types import Kind
 from ..errors import Error
 
 
@@ -137,4 +139,56 @@ def _lpm(prefixlen: int, data: bytes, key_size: int) -> bytes:
     return prefixlen.to_bytes(4, "little") + data.ljust(room, b"\0")
 
 
-__all__ = ["AnyCodec", "BytesAccepting", "MapValueError", "RawCodec", "codec_of", "int_layout", "lpm_key"]
+def find_record_type(btf: BTF, name: str) -> int | None:
+    """The struct or union (or a typedef of one) called ``name``: ``"struct event"`` or ``"event"``."""
+    words = name.split()
+    bare = words[-1] if words else name
+    try:
+        ids = btf.find_ids(bare)
+    except (Error, ValueError):
+        return None
+    for type_id in ids:
+        try:
+            resolved = btf.resolve(type_id)
+        except (Error, ValueError, KeyError, IndexError):
+            continue
+        if resolved.kind in (Kind.STRUCT, Kind.UNION):
+            return resolved.id
+    return None
+
+
+def record_decoder(btf: BTF | None, name: str, what: str) -> Callable[[bytes], Any]:
+    """Decode ring or perf buffer records of ``what`` (a map) as the BTF struct ``name``.
+
+    Records longer than the struct (perf samples carry up to 7 bytes of padding) decode their
+    first bytes; a shorter one is an error naming both sizes.
+    """
+    type_id = find_record_type(btf, name) if btf is not None else None
+    if btf is None or type_id is None:
+        raise MapValueError(
+            f"{what}: no struct {name!r} in the object's BTF to decode records with (clang leaves out "
+            "types only used by local variables: declare an unused global such as "
+            f"`{name} *record_type __attribute__((unused));`, or let `pybpf run` read the DWARF)"
+        )
+    codec = codec_for(btf, type_id)
+    size = codec.size
+
+    def decode(record: bytes) -> Any:
+        if len(record) < size:
+            raise MapValueError(f"{what}: a {len(record)}-byte record is shorter than {name} ({size} bytes)")
+        return codec.decode(bytes(record[:size]))
+
+    return decode
+
+
+__all__ = [
+    "AnyCodec",
+    "BytesAccepting",
+    "MapValueError",
+    "RawCodec",
+    "codec_of",
+    "find_record_type",
+    "int_layout",
+    "lpm_key",
+    "record_decoder",
+]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import BTFError
 from ..ext import CoreReloKind
-from ..records import FrozenRecord, finish, set_field
+from ..records import FrozenRecord, IdentityRecord, finish, set_field
 from ..types import Array, Enum, Enum64, Struct, Union
 from .errors import CoreError
 
@@ -46,8 +46,9 @@ class Accessor(FrozenRecord):
         set_field(self, "name", name)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class AccessSpec:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class AccessSpec(IdentityRecord):
     """A resolved access path in one BTF; ``bit_offset`` is from the start of the root object."""
 
     btf: BTF
@@ -71,6 +72,22 @@ class AccessSpec:
     def describe(self) -> str:
         """libbpf-like text: ``[7] struct foo.a.b[2] (0:1:0:2 @ offset 12)``."""
         return describe_spec(self)
+
+    def __init__(
+        self,
+        btf: BTF,
+        root_type_id: int,
+        kind: CoreReloKind,
+        accessors: tuple[Accessor, ...] = (),
+        raw: tuple[int, ...] = (),
+        bit_offset: int = 0,
+    ) -> None:
+        set_field(self, "btf", btf)
+        set_field(self, "root_type_id", root_type_id)
+        set_field(self, "kind", kind)
+        set_field(self, "accessors", accessors)
+        set_field(self, "raw", raw)
+        set_field(self, "bit_offset", bit_offset)
 
 
 def resolve_size(btf: BTF, type_id: int) -> int:

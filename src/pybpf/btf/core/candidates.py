@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..records import IdentityRecord, finish, set_field
 from ..types import Kind
 from .names import essential_name
 
@@ -23,12 +24,17 @@ if TYPE_CHECKING:
     from ..spec import BTF
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Candidate:
+@finish
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Candidate(IdentityRecord):
     """A target type id and the BTF (vmlinux or a module) it lives in."""
 
     btf: BTF
     type_id: int
+
+    def __init__(self, btf: BTF, type_id: int) -> None:
+        set_field(self, "btf", btf)
+        set_field(self, "type_id", type_id)
 
 
 def kind_family(kind: Kind) -> Kind:

@@ -15,7 +15,7 @@ from ...enums import MapFlags, MapType
 from ...errors import Error, NotSupported
 from ...events.reader import Decoder
 from ...runtime.maps import ARRAY_TYPES, PerCPU
-from ...runtime.values import MapValueError, codec_of, lpm_key
+from ...runtime.values import MapValueError, codec_of, lpm_key, record_decoder
 from .base import ANY, MapOpError, Storage, map_error, stride
 from .events import PerfBufferReader, PerfEventArrayStorage, RingBuffer, RingBufStorage
 
@@ -195,16 +195,20 @@ class Map(MutableMapping[Any, Any]):
         return self.decode_value(self._call("map_lookup", self.storage.peek))
 
     # ---------------------------------------------------------------- event readers
-    def ring_buffer(self, *, decoder: Decoder | None = None) -> RingBuffer:
+    def ring_buffer(self, *, type: str | None = None, decoder: Decoder | None = None) -> RingBuffer:
         """A reader of this ring buffer map (the API of :class:`pybpf.events.RingBuffer`)."""
         if not isinstance(self.storage, RingBufStorage):
             raise Error(f"{self.name} is not a ring buffer map")
+        if type is not None:
+            decoder = record_decoder(self.btf, type, f"map {self.name!r}")
         return RingBuffer(self.storage, decoder=decoder)
 
-    def perf_buffer(self, *, decoder: Decoder | None = None) -> PerfBufferReader:
+    def perf_buffer(self, *, type: str | None = None, decoder: Decoder | None = None) -> PerfBufferReader:
         """A reader of this perf event array (the API of :class:`pybpf.events.PerfBuffer`)."""
         if not isinstance(self.storage, PerfEventArrayStorage):
             raise Error(f"{self.name} is not a perf event array")
+        if type is not None:
+            decoder = record_decoder(self.btf, type, f"map {self.name!r}")
         return PerfBufferReader(self.storage, decoder=decoder)
 
     def __repr__(self) -> str:

@@ -8,18 +8,49 @@
 
 #include "bpf_helper_defs.h"
 
-/* ---- Preprocessor plumbing shared by the other headers ------------------------------------- */
+/* ---- Macro toolkit ---------------------------------------------------------------------------
+ * Internal to pybpf's headers (everything spelled __pybpf_*); programs use the names further down.
+ * Variadic macros here take up to 12 arguments, the most any BPF context hands a program.
+ */
 
-#define ___bpf_concat(a, b) a ## b
-#define ___bpf_apply(fn, n) ___bpf_concat(fn, n)
-#define ___bpf_first(x, ...) x
-/* Number of arguments (0..12); the leading underscore keeps an empty list countable. */
-#define ___bpf_nth(_, _1, _2, _3, _4, _5, _6, _7, _8, _9, _a, _b, _c, N, ...) N
-#define ___bpf_narg(...) ___bpf_nth(_, ##__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+/* Paste two tokens; __pybpf_join expands its operands first (e.g. a count macro into a number). */
+#define __pybpf_glue(a, b) a##b
+#define __pybpf_join(a, b) __pybpf_glue(a, b)
+
+/*
+ * __pybpf_argc(...) is the number of arguments, 0..12.  The list is shifted right by its own
+ * length in front of a descending ruler, so the ruler mark landing in slot 13 is the count;
+ * __VA_OPT__ adds the separating comma only for a non-empty list, which keeps "no arguments"
+ * distinct from "one empty argument".
+ */
+#define __pybpf_argc(...)                                                      \
+	__pybpf_argc_mark(__VA_ARGS__ __VA_OPT__(,) 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define __pybpf_argc_mark(s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, mark, ...) mark
+
+/*
+ * __pybpf_each(F, a, b, c) is F(1, a) F(2, b) F(3, c): F sees each argument with its 1-based
+ * position as a plain number token, so it can paste it (PT_REGS_PARM##i) or compute with it.
+ * Each width is spelled out flat; F supplies any separators itself.
+ */
+#define __pybpf_each(F, ...)                                                   \
+	__pybpf_join(__pybpf_each_, __pybpf_argc(__VA_ARGS__))(F __VA_OPT__(,) __VA_ARGS__)
+#define __pybpf_each_0(F)
+#define __pybpf_each_1(F, a1) F(1, a1)
+#define __pybpf_each_2(F, a1, a2) F(1, a1) F(2, a2)
+#define __pybpf_each_3(F, a1, a2, a3) F(1, a1) F(2, a2) F(3, a3)
+#define __pybpf_each_4(F, a1, a2, a3, a4) F(1, a1) F(2, a2) F(3, a3) F(4, a4)
+#define __pybpf_each_5(F, a1, a2, a3, a4, a5) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5)
+#define __pybpf_each_6(F, a1, a2, a3, a4, a5, a6) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5) F(6, a6)
+#define __pybpf_each_7(F, a1, a2, a3, a4, a5, a6, a7) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5) F(6, a6) F(7, a7)
+#define __pybpf_each_8(F, a1, a2, a3, a4, a5, a6, a7, a8) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5) F(6, a6) F(7, a7) F(8, a8)
+#define __pybpf_each_9(F, a1, a2, a3, a4, a5, a6, a7, a8, a9) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5) F(6, a6) F(7, a7) F(8, a8) F(9, a9)
+#define __pybpf_each_10(F, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5) F(6, a6) F(7, a7) F(8, a8) F(9, a9) F(10, a10)
+#define __pybpf_each_11(F, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5) F(6, a6) F(7, a7) F(8, a8) F(9, a9) F(10, a10) F(11, a11)
+#define __pybpf_each_12(F, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) F(1, a1) F(2, a2) F(3, a3) F(4, a4) F(5, a5) F(6, a6) F(7, a7) F(8, a8) F(9, a9) F(10, a10) F(11, a11) F(12, a12)
 
 #ifndef __stringify
-#define ___pybpf_str(x) #x
-#define __stringify(x) ___pybpf_str(x)
+#define __pybpf_quote(x) #x
+#define __stringify(x) __pybpf_quote(x)
 #endif
 
 /* ---- Placement ----------------------------------------------------------------------------- */
@@ -73,7 +104,7 @@
 #define __type(name, val) typeof(val) *name
 #define __array(name, val) typeof(val) *name[]
 /* 64-bit attributes (e.g. map_extra) do not fit an array length; an enumerator carries them. */
-#define __ulong(name, val) enum { ___bpf_apply(__pybpf_ulong_, __COUNTER__) = (val) } name
+#define __ulong(name, val) enum { __pybpf_join(__pybpf_ulong_, __COUNTER__) = (val) } name
 
 enum libbpf_pin_type {
 	LIBBPF_PIN_NONE,
@@ -145,74 +176,81 @@ extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak 
 extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
 extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 
-/* The for-init declares the iterator and a dummy pointer whose initialiser starts the iterator. */
-#define ___bpf_iter_loop(type, start_call, next_cond)                          \
-	for (struct bpf_iter_##type ___pybpf_it                                \
-		     __attribute__((aligned(8), cleanup(bpf_iter_##type##_destroy))), \
-	     *___pybpf_started __attribute__((unused)) =                       \
-		     (start_call, (void)bpf_iter_##type##_destroy, (void *)0); \
-	     next_cond;)
+/*
+ * One for-statement both declares the iterator (with its destructor attached) and starts it: a
+ * second declarator, never used, is initialised by a comma expression that calls _new on the
+ * iterator declared just before it.  Naming _destroy in that expression as well makes clang
+ * emit the kfunc's BTF even though it is otherwise only reached through the cleanup attribute.
+ */
+#define __pybpf_iter_var(type)                                                 \
+	struct bpf_iter_##type __pybpf_iter                                    \
+		__attribute__((aligned(8), cleanup(bpf_iter_##type##_destroy)))
+#define __pybpf_iter_kick(type, start) \
+	*__pybpf_iter_kicked __attribute__((unused)) = ((start), (void)bpf_iter_##type##_destroy, (void *)0)
+#define __pybpf_iter_for(type, start, more) \
+	for (__pybpf_iter_var(type), __pybpf_iter_kick(type, start); (more);)
 
 /* for (cur = each element of a bpf_iter_<type> created with args) */
-#define bpf_for_each(type, cur, args...)                                       \
-	___bpf_iter_loop(type, bpf_iter_##type##_new(&___pybpf_it, ##args),     \
-			 ((cur) = bpf_iter_##type##_next(&___pybpf_it)))
+#define bpf_for_each(type, cur, ...)                                           \
+	__pybpf_iter_for(type, bpf_iter_##type##_new(&__pybpf_iter __VA_OPT__(,) __VA_ARGS__), \
+			 (cur) = bpf_iter_##type##_next(&__pybpf_iter))
 
 /* for (i = start; i < end; i++), in a form the verifier checks once instead of unrolling. */
 #define bpf_for(i, start, end)                                                 \
-	___bpf_iter_loop(num, bpf_iter_num_new(&___pybpf_it, (start), (end)),    \
-			 ({                                                     \
-				 int *___pybpf_cur = bpf_iter_num_next(&___pybpf_it); \
-				 ___pybpf_cur && ((i) = *___pybpf_cur, 1);      \
-			 }))
+	__pybpf_iter_for(num, bpf_iter_num_new(&__pybpf_iter, (start), (end)),   \
+			 __pybpf_iter_num_step(&__pybpf_iter, &(i)))
+
+/* Advance a numeric iterator and store the new value; false once the range is used up. */
+#define __pybpf_iter_num_step(it, dst)                                         \
+	({                                                                     \
+		int *__pybpf_now = bpf_iter_num_next(it);                      \
+		__pybpf_now ? (*(dst) = *__pybpf_now, 1) : 0;                  \
+	})
 
 /* Run the loop body n times. */
 #define bpf_repeat(n)                                                          \
-	___bpf_iter_loop(num, bpf_iter_num_new(&___pybpf_it, 0, (n)),            \
-			 bpf_iter_num_next(&___pybpf_it))
+	__pybpf_iter_for(num, bpf_iter_num_new(&__pybpf_iter, 0, (n)), bpf_iter_num_next(&__pybpf_iter))
 
 /* ---- bpf_printk ------------------------------------------------------------------------------
- * Up to three arguments go straight to bpf_trace_printk (available everywhere); more are packed
- * into a u64 array for bpf_trace_vprintk (5.16+).  The format lives in .rodata as a static const
- * so it is not rebuilt on the stack at every call.
+ * Up to three arguments travel in registers through bpf_trace_printk, which every kernel has;
+ * longer lists go through bpf_trace_vprintk (5.16+) as an array of u64.  The format string is a
+ * static const, so it sits in .rodata once instead of being rebuilt on the stack per call.
  */
-#define ___bpf_fill0(arr, p, x)
-#define ___bpf_fill1(arr, p, x) arr[p] = (unsigned long long)(x)
-#define ___bpf_fill2(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill1(arr, p + 1, args)
-#define ___bpf_fill3(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill2(arr, p + 1, args)
-#define ___bpf_fill4(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill3(arr, p + 1, args)
-#define ___bpf_fill5(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill4(arr, p + 1, args)
-#define ___bpf_fill6(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill5(arr, p + 1, args)
-#define ___bpf_fill7(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill6(arr, p + 1, args)
-#define ___bpf_fill8(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill7(arr, p + 1, args)
-#define ___bpf_fill9(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill8(arr, p + 1, args)
-#define ___bpf_fill10(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill9(arr, p + 1, args)
-#define ___bpf_fill11(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill10(arr, p + 1, args)
-#define ___bpf_fill12(arr, p, x, args...) arr[p] = (unsigned long long)(x); ___bpf_fill11(arr, p + 1, args)
-/* Store each argument, widened to u64, into consecutive elements of arr. */
-#define ___bpf_fill(arr, args...) ___bpf_apply(___bpf_fill, ___bpf_narg(args))(arr, 0, args)
 
-#define __bpf_printk(fmt, ...)                                                 \
+/* An array holding every argument widened to u64, in order, for the *vprintk-style helpers. */
+#define __pybpf_u64_item(pos, x) (unsigned long long)(x),
+#define __pybpf_u64_array(var, ...) \
+	unsigned long long var[__pybpf_argc(__VA_ARGS__)] = { __pybpf_each(__pybpf_u64_item, __VA_ARGS__) }
+
+#define __pybpf_printk_regs(fmt, ...)                                          \
 	({                                                                     \
-		static const char ___pybpf_fmt[] = fmt;                        \
-		bpf_trace_printk(___pybpf_fmt, sizeof(___pybpf_fmt), ##__VA_ARGS__); \
+		static const char __pybpf_fmt[] = fmt;                         \
+		bpf_trace_printk(__pybpf_fmt, sizeof(__pybpf_fmt) __VA_OPT__(,) __VA_ARGS__); \
 	})
 
-#define __bpf_vprintk(fmt, args...)                                            \
+#define __pybpf_printk_array(fmt, ...)                                         \
 	({                                                                     \
-		static const char ___pybpf_fmt[] = fmt;                        \
-		unsigned long long ___pybpf_args[___bpf_narg(args)];           \
-		___bpf_fill(___pybpf_args, args);                              \
-		bpf_trace_vprintk(___pybpf_fmt, sizeof(___pybpf_fmt), ___pybpf_args, \
-				  sizeof(___pybpf_args));                      \
+		static const char __pybpf_fmt[] = fmt;                         \
+		__pybpf_u64_array(__pybpf_data, __VA_ARGS__);                  \
+		bpf_trace_vprintk(__pybpf_fmt, sizeof(__pybpf_fmt), __pybpf_data, sizeof(__pybpf_data)); \
 	})
 
-#define ___bpf_pick_printk(...)                                                \
-	___bpf_nth(_, ##__VA_ARGS__, __bpf_vprintk, __bpf_vprintk, __bpf_vprintk, \
-		   __bpf_vprintk, __bpf_vprintk, __bpf_vprintk, __bpf_vprintk,  \
-		   __bpf_vprintk, __bpf_vprintk, __bpf_printk, __bpf_printk,     \
-		   __bpf_printk, __bpf_printk)
+/* Implementation per argument count, looked up by pasting the count onto a table name. */
+#define __pybpf_printk_for_0 __pybpf_printk_regs
+#define __pybpf_printk_for_1 __pybpf_printk_regs
+#define __pybpf_printk_for_2 __pybpf_printk_regs
+#define __pybpf_printk_for_3 __pybpf_printk_regs
+#define __pybpf_printk_for_4 __pybpf_printk_array
+#define __pybpf_printk_for_5 __pybpf_printk_array
+#define __pybpf_printk_for_6 __pybpf_printk_array
+#define __pybpf_printk_for_7 __pybpf_printk_array
+#define __pybpf_printk_for_8 __pybpf_printk_array
+#define __pybpf_printk_for_9 __pybpf_printk_array
+#define __pybpf_printk_for_10 __pybpf_printk_array
+#define __pybpf_printk_for_11 __pybpf_printk_array
+#define __pybpf_printk_for_12 __pybpf_printk_array
 
-#define bpf_printk(fmt, args...) ___bpf_pick_printk(args)(fmt, ##args)
+#define bpf_printk(fmt, ...) \
+	__pybpf_join(__pybpf_printk_for_, __pybpf_argc(__VA_ARGS__))(fmt __VA_OPT__(,) __VA_ARGS__)
 
 #endif /* __PYBPF_BPF_HELPERS_H */
