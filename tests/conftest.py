@@ -18,6 +18,7 @@ from testlib import (
     find_tool,
     require_bpf,
     require_kernel_feature,
+    scratch_cgroup,
 )
 
 __all__ = ["ROOT", "SHARED", "STRICT", "VMLINUX", "compile_bpf", "find_tool", "require_kernel_feature"]
@@ -46,4 +47,11 @@ def bpf_ok() -> None:
 def bpffs_dir(bpf_ok: None) -> Iterator[Path]:
     """A fresh directory on bpffs, removed with whatever was pinned in it."""
     with bpffs_scratch_dir() as path:
+        yield path
+
+
+@pytest.fixture
+def cgroup_dir(bpf_ok: None) -> Iterator[Path]:
+    """A fresh cgroup v2 directory (attaching there affects no process), removed afterwards."""
+    with scratch_cgroup() as path:
         yield path

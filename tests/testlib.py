@@ -156,3 +156,29 @@ def in_netns(name: str) -> Iterator[None]:
     finally:
         os.close(target)
         os.close(original)
+
+
+def cgroup2_root() -> Path | None:
+    """Where cgroup v2 is mounted, from ``/proc/self/mounts`` (None when it is not)."""
+    with open("/proc/self/mounts") as mounts:
+        for line in mounts:
+            fields = line.split()
+            if len(fields) > 2 and fields[2] == "cgroup2":
+                return Path(fields[1])
+    return None
+
+
+@contextmanager
+def scratch_cgroup() -> Iterator[Path]:
+    """A fresh, empty cgroup v2 directory; processes a test moved in go back to the root first."""
+    root = cgroup2_root()
+    require_kernel_feature(root is not None, "no cgroup2 mount")
+    assert root is not None
+    path = root / f"pybpf-test-{os.getpid()}-{os.urandom(4).hex()}"
+    path.mkdir()
+    try:
+        yield path
+    finally:
+        for pid in (path / "cgroup.procs").read_text().split():
+            (root / "cgroup.procs").write_text(pid)
+        path.rmdir()

@@ -40,7 +40,7 @@ def leaf_commands() -> list[str]:
 
 
 def help_text(name: str) -> str:
-    """``pybpf NAME --help`` as a user sees it on an 100-column terminal."""
+    """``pybpf NAME --help`` as a user sees it on a 100-column terminal."""
     argv = [sys.executable, "-m", "pybpf", *name.split(), "--help"]
     env = {**os.environ, "COLUMNS": "100"}
     return subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout.rstrip()

@@ -15,7 +15,7 @@ from pybpf.btf import BTF, Array, Datasec, Enum, Enum64, Ptr, Struct, Var
 from pybpf.cc import gen_helper_defs
 from pybpf.cc import vmlinux as vmlinux_module
 
-DECLARATION = re.compile(r"^static .*\(\* const (bpf_\w+)\)\(.*\) = \(void \*\) (\d+);$", re.MULTILINE)
+DECLARATION = re.compile(r"^static .*\(\*const (bpf_\w+)\)\(.*\) = \(void \*\)(\d+);$", re.MULTILINE)
 UAPI = Path("/usr/include/linux/bpf.h")
 
 pytestmark = pytest.mark.usefixtures("bpf_cc")
@@ -133,7 +133,7 @@ def test_helpers_without_a_prototype_are_reported_missing() -> None:
 
 def test_rendered_declaration_is_a_const_pointer_to_the_helper_id() -> None:
     helper = gen_helper_defs.Helper(14, "bpf_get_current_pid_tgid", "__u64 ", "void")
-    assert helper.declaration() == "static __u64 (* const bpf_get_current_pid_tgid)(void) = (void *) 14;"
+    assert helper.declaration() == "static __u64 (*const bpf_get_current_pid_tgid)(void) = (void *)14;"
 
 
 MAPS = """

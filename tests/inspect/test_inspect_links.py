@@ -12,7 +12,7 @@ import pytest
 from pybpf import kernel
 from pybpf.enums import AttachType, ProgramType
 from pybpf.inspect import cgroups
-from testlib import find_tool, require_kernel_feature
+from testlib import find_tool
 
 _RETURN_0 = bytes.fromhex("b7000000000000009500000000000000")
 _RETURN_1 = bytes.fromhex("b7000000010000009500000000000000")
@@ -27,29 +27,16 @@ def raw_tp_link(bpf_ok: None) -> Iterator[tuple[kernel.FD, kernel.FD]]:
 
 
 @pytest.fixture
-def scratch_cgroup(bpf_ok: None) -> Iterator[Path]:
-    root = cgroups.cgroup2_root()
-    require_kernel_feature(root is not None, "cgroup v2 is not mounted")
-    assert root is not None
-    path = Path(root) / f"pybpf-inspect-{os.getpid()}-{os.urandom(3).hex()}"
-    path.mkdir()
-    try:
-        yield path
-    finally:
-        path.rmdir()
-
-
-@pytest.fixture
-def cgroup_link(scratch_cgroup: Path) -> Iterator[tuple[Path, kernel.FD]]:
+def cgroup_link(cgroup_dir: Path) -> Iterator[tuple[Path, kernel.FD]]:
     """A cgroup_skb egress program (allow everything) linked to a scratch cgroup."""
     egress = AttachType.CGROUP_INET_EGRESS
     with kernel.prog_load(
         ProgramType.CGROUP_SKB, _RETURN_1, name="insp_cg", expected_attach_type=egress
     ) as prog:
-        fd = os.open(scratch_cgroup, os.O_RDONLY | os.O_DIRECTORY)
+        fd = os.open(cgroup_dir, os.O_RDONLY | os.O_DIRECTORY)
         try:
             with kernel.link_create(prog, fd, egress) as link:
-                yield scratch_cgroup, link
+                yield cgroup_dir, link
         finally:
             os.close(fd)
 

@@ -1,6 +1,6 @@
 """Fixtures for tests of the bpf() syscall layer against the running kernel.
 
-``bpf_ok`` and ``bpffs_dir`` come from tests/conftest.py.
+``bpf_ok``, ``bpffs_dir`` and ``cgroup_dir`` come from tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kernel_testlib import MAP_HASH, require_kernel_feature
+from kernel_testlib import MAP_HASH
 
 from pybpf import kernel
 
@@ -22,26 +22,11 @@ def hash_map(bpf_ok: None) -> Iterator[kernel.FD]:
         yield fd
 
 
-def _cgroup2_root() -> Path | None:
-    with open("/proc/self/mounts") as mounts:
-        for line in mounts:
-            fields = line.split()
-            if len(fields) > 2 and fields[2] == "cgroup2":
-                return Path(fields[1])
-    return None
-
-
 @pytest.fixture
-def cgroup_fd(bpf_ok: None) -> Iterator[int]:
+def cgroup_fd(cgroup_dir: Path) -> Iterator[int]:
     """An fd of a fresh, empty cgroup v2 directory (attaching there affects no process)."""
-    root = _cgroup2_root()
-    require_kernel_feature(root is not None, "no cgroup2 mount")
-    assert root is not None
-    path = root / f"pybpf-test-{os.getpid()}-{os.urandom(4).hex()}"
-    path.mkdir()
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    fd = os.open(cgroup_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         yield fd
     finally:
         os.close(fd)
-        path.rmdir()

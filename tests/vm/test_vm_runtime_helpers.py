@@ -8,15 +8,16 @@ import struct
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vm_builders import map_at, one_program
 
 from pybpf.enums import MapType, ProgramType
 from pybpf.errors import Error
 from pybpf.isa import constructors as c
 from pybpf.isa.instruction import Instruction
 from pybpf.isa.opcodes import AluOp, JmpOp, Size
-from pybpf.spec import MapSpec, ObjectSpec, ProgramSpec, Relocation, RelocationKind
+from pybpf.spec import MapSpec
 from pybpf.vm import AddressSpace, ProgramRejected, RegionKind, VMFault, prepare
-from pybpf.vm.helpers.packet import csum_partial, fold, replace
+from pybpf.vm.helpers.packet import by_diff, csum_partial, field_replaced, fold, replace
 from pybpf.vm.helpers.printk import FormatError, format_printk
 from pybpf.vm.host import ManualClock
 from pybpf.vm.runtime import load
@@ -71,6 +72,25 @@ def test_incremental_checksum_update_equals_recomputing(words: list[int], index:
     assert replace(check, old, new) % 0xFFFF == _internet_checksum(after) % 0xFFFF
 
 
+@pytest.mark.parametrize("size", [1, 3, 5, 8])
+def test_csum_replace_of_a_field_size_other_than_0_2_or_4_is_invalid(size: int) -> None:
+    assert field_replaced(0x1234, 1, 2, size) is None
+
+
+@pytest.mark.parametrize(
+    ("size", "old", "new", "expected"),
+    [
+        (0, 0, 0x0102, by_diff(0x1234, 0x0102)),
+        (2, 0xAB0001, 0xCD0002, replace(0x1234, 0x0001, 0x0002)),
+        (4, 0x1_0000_0001, 0x2_0000_0002, replace(0x1234, 0x0000_0001, 0x0000_0002)),
+    ],
+)
+def test_csum_replace_masks_old_and_new_to_the_field_size(
+    size: int, old: int, new: int, expected: int
+) -> None:
+    assert field_replaced(0x1234, old, new, size) == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(data=st.binary(min_size=4, max_size=64).filter(lambda b: len(b) % 4 == 0))
 def test_csum_partial_folds_to_the_internet_checksum(data: bytes) -> None:
@@ -119,9 +139,7 @@ def _looping_program() -> list[Instruction]:
 
 
 def test_bpf_loop_stops_when_the_callback_returns_one() -> None:
-    spec = ObjectSpec(
-        programs={"p": ProgramSpec("p", "syscall", ProgramType.SYSCALL, instructions=_looping_program())}
-    )
+    spec = one_program(_looping_program())
     assert load(spec).programs["p"].test_run(ctx=bytes(8)).retval == 3
 
 
@@ -131,9 +149,7 @@ def _ktime_program() -> list[Instruction]:
 
 def test_a_manual_clock_drives_ktime_get_ns() -> None:
     clock = ManualClock(100)
-    spec = ObjectSpec(
-        programs={"p": ProgramSpec("p", "syscall", ProgramType.SYSCALL, instructions=_ktime_program())}
-    )
+    spec = one_program(_ktime_program())
     prog = load(spec, clock=clock).programs["p"]
     clock.advance(50)
     assert prog.test_run(ctx=b"").retval == 150
@@ -153,14 +169,11 @@ def _ringbuf_output_program(size: int) -> list[Instruction]:
 
 
 def test_ringbuf_output_fails_with_eagain_once_the_ring_is_full() -> None:
-    prog = ProgramSpec(
-        "p",
-        "syscall",
-        ProgramType.SYSCALL,
-        instructions=_ringbuf_output_program(8),
-        relocations={1: Relocation(RelocationKind.MAP, "rb")},
+    spec = one_program(
+        _ringbuf_output_program(8),
+        MapSpec("rb", MapType.RINGBUF, max_entries=32),
+        relocations=map_at(1, "rb"),
     )
-    spec = ObjectSpec(programs={"p": prog}, maps={"rb": MapSpec("rb", MapType.RINGBUF, max_entries=32)})
     obj = load(spec)
     results = [obj.programs["p"].test_run(ctx=b"").retval for _ in range(3)]
     assert results == [0, 0, (-11) & 0xFFFFFFFF]  # two 16-byte records fill 32 bytes
@@ -181,15 +194,8 @@ def test_perf_event_output_without_an_open_reader_fails_with_enoent() -> None:
         c.call_helper(25),
         c.exit(),
     ]
-    prog = ProgramSpec(
-        "p",
-        "syscall",
-        ProgramType.SYSCALL,
-        instructions=insns,
-        relocations={2: Relocation(RelocationKind.MAP, "events")},
-    )
-    spec = ObjectSpec(
-        programs={"p": prog}, maps={"events": MapSpec("events", MapType.PERF_EVENT_ARRAY, 4, 4)}
+    spec = one_program(
+        insns, MapSpec("events", MapType.PERF_EVENT_ARRAY, 4, 4), relocations=map_at(2, "events")
     )
     obj = load(spec, cpus=2)
     assert obj.programs["p"].test_run(ctx=b"").retval == (-2) & 0xFFFFFFFF
@@ -217,7 +223,7 @@ def _reader_program() -> list[Instruction]:
 def test_test_run_on_arbitrary_input_returns_or_raises_a_pybpf_error(
     type: ProgramType, data: bytes, ctx: bytes | None
 ) -> None:
-    spec = ObjectSpec(programs={"p": ProgramSpec("p", "x", type, instructions=_reader_program())})
+    spec = one_program(_reader_program(), section="x", type=type)
     prog = load(spec).programs["p"]
     try:
         result = prog.test_run(data, ctx=ctx)
@@ -239,13 +245,7 @@ def test_a_callback_address_cannot_be_dereferenced() -> None:
 
 @pytest.mark.parametrize(("cpu", "flags", "expected"), [(1, 0, 0), (1, 1, 1), (2, 1, 2)])
 def test_test_run_on_cpu_sets_what_get_smp_processor_id_returns(cpu: int, flags: int, expected: int) -> None:
-    spec = ObjectSpec(
-        programs={
-            "p": ProgramSpec(
-                "p", "raw_tp/x", ProgramType.RAW_TRACEPOINT, instructions=[c.call_helper(8), c.exit()]
-            )
-        }
-    )
+    spec = one_program([c.call_helper(8), c.exit()], section="raw_tp/x", type=ProgramType.RAW_TRACEPOINT)
     assert load(spec, cpus=4).programs["p"].test_run(ctx=b"", flags=flags, cpu=cpu).retval == expected
 
 
@@ -253,7 +253,6 @@ def test_test_run_on_cpu_sets_what_get_smp_processor_id_returns(cpu: int, flags:
 def test_ringbuf_query_reports_positions_and_size(what: int, expected: int) -> None:
     query = [c.ld_map_fd(1, 0), c.mov64_imm(2, what), c.call_helper(134), c.exit()]
     insns = [*_ringbuf_output_program(8)[:-1], *query]
-    relocations = {1: Relocation(RelocationKind.MAP, "rb"), 8: Relocation(RelocationKind.MAP, "rb")}
-    prog = ProgramSpec("p", "syscall", ProgramType.SYSCALL, instructions=insns, relocations=relocations)
-    spec = ObjectSpec(programs={"p": prog}, maps={"rb": MapSpec("rb", MapType.RINGBUF, max_entries=32)})
+    relocations = map_at(1, "rb") | map_at(8, "rb")
+    spec = one_program(insns, MapSpec("rb", MapType.RINGBUF, max_entries=32), relocations=relocations)
     assert load(spec).programs["p"].test_run(ctx=b"").retval == expected

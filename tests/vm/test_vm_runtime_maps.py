@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vm_builders import map_at, one_program
 
 from pybpf.enums import MapType, ProgramType
 from pybpf.errors import Error
@@ -189,7 +190,7 @@ def _counter_program() -> ProgramSpec:
         "xdp",
         ProgramType.XDP,
         instructions=insns,
-        relocations={1: Relocation(RelocationKind.MAP, "m")},
+        relocations=map_at(1, "m"),
     )
 
 
@@ -227,14 +228,14 @@ def _store_through(offset: int) -> list[Instruction]:
 
 
 def test_a_store_past_a_hash_value_faults_naming_the_map() -> None:
-    prog = ProgramSpec(
-        "p",
-        "xdp",
-        ProgramType.XDP,
-        instructions=_store_through(8),
-        relocations={1: Relocation(RelocationKind.MAP, "m")},
+    spec = one_program(
+        _store_through(8),
+        MapSpec("m", MapType.HASH, 4, 8, 4),
+        section="xdp",
+        type=ProgramType.XDP,
+        relocations=map_at(1, "m"),
     )
-    obj = load(ObjectSpec(programs={"p": prog}, maps={"m": MapSpec("m", MapType.HASH, 4, 8, 4)}))
+    obj = load(spec)
     obj.maps["m"][0] = 0
     with pytest.raises(VMFault, match="map 'm' value"):
         obj.programs["p"].test_run(bytes(64))
@@ -253,14 +254,8 @@ def test_programs_cannot_write_to_rodata() -> None:
         origin=MapOrigin.GLOBAL_DATA,
         section=".rodata",
     )
-    prog = ProgramSpec(
-        "p",
-        "xdp",
-        ProgramType.XDP,
-        instructions=insns,
-        relocations={0: Relocation(RelocationKind.MAP_VALUE, ".rodata")},
-    )
-    obj = load(ObjectSpec(programs={"p": prog}, maps={".rodata": rodata}))
+    relocations = {0: Relocation(RelocationKind.MAP_VALUE, ".rodata")}
+    obj = load(one_program(insns, rodata, section="xdp", type=ProgramType.XDP, relocations=relocations))
     with pytest.raises(VMFault, match="read-only"):
         obj.programs["p"].test_run(bytes(64))
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from pybpf.enums import ProgramType
 from pybpf.isa import constructors as c
 from pybpf.isa.instruction import Instruction
 from pybpf.isa.opcodes import AluOp, Size
+from pybpf.spec import MapSpec, ObjectSpec, ProgramSpec, Relocation, RelocationKind
 
 
 def binop_program(op: AluOp, *, wide: bool, signed: bool = False) -> list[Instruction]:
@@ -25,3 +29,20 @@ def operands(a: int, b: int) -> bytes:
 def returning(*body: Instruction) -> list[Instruction]:
     """``body`` followed by exit."""
     return [*body, c.exit()]
+
+
+def one_program(
+    instructions: list[Instruction],
+    *maps: MapSpec,
+    section: str = "syscall",
+    type: ProgramType = ProgramType.SYSCALL,
+    relocations: Mapping[int, Relocation] | None = None,
+) -> ObjectSpec:
+    """An object of one program named ``p`` (a syscall program unless told) and ``maps``."""
+    prog = ProgramSpec("p", section, type, instructions=instructions, relocations=dict(relocations or {}))
+    return ObjectSpec(programs={"p": prog}, maps={m.name: m for m in maps})
+
+
+def map_at(slot: int, name: str) -> dict[int, Relocation]:
+    """The relocation of one ``lddw`` at ``slot`` loading the fd of map ``name``."""
+    return {slot: Relocation(RelocationKind.MAP, name)}

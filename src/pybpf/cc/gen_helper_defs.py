@@ -66,7 +66,7 @@ class Helper:
     params: str
 
     def declaration(self) -> str:
-        return f"static {self.ret}(* const {self.name})({self.params}) = (void *) {self.id};"
+        return f"static {self.ret}(*const {self.name})({self.params}) = (void *){self.id};"
 
 
 def parse_uapi_prototypes(text: str) -> dict[str, str]:

@@ -291,8 +291,14 @@ class _Loader:
                     error.add_note(error.core_explanation)
             raise error from None
         except KernelError as exc:
+            if prog.type in (ProgramType.TRACING, ProgramType.LSM, ProgramType.EXT):
+                # A refused trampoline program: name the kernel option it lacks, not a capability.
+                from ..attach.tracing import trampoline_unsupported
+
+                kind = prog.section.split("/", 1)[0].split(".", 1)[0]
+                exc = trampoline_unsupported(exc, kind, prog.attach_target or "")
             exc.add_note(f"while loading program {prog.name!r} (section {prog.section!r})")
-            raise
+            raise exc from None
         program = Program(
             fd,
             prog.name,

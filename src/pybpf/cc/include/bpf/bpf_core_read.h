@@ -45,29 +45,35 @@ enum bpf_enum_value_kind {
  * Field queries take either an access expression (s->a.b) or a type and a field name
  * (struct task_struct, pid).
  */
-#define ___bpf_field_ref1(field) (field)
-#define ___bpf_field_ref2(type, field) (((typeof(type) *)0)->field)
-#define ___bpf_field_ref(args...) ___bpf_apply(___bpf_field_ref, ___bpf_narg(args))(args)
+#define __pybpf_field_1(access) (access)
+#define __pybpf_field_2(type, member) (((typeof(type) *)0)->member)
+#define __pybpf_field(...) __pybpf_join(__pybpf_field_, __pybpf_argc(__VA_ARGS__))(__VA_ARGS__)
 
 #define bpf_core_field_exists(field...) \
-	__builtin_preserve_field_info(___bpf_field_ref(field), BPF_FIELD_EXISTS)
+	__builtin_preserve_field_info(__pybpf_field(field), BPF_FIELD_EXISTS)
 #define bpf_core_field_size(field...) \
-	__builtin_preserve_field_info(___bpf_field_ref(field), BPF_FIELD_BYTE_SIZE)
+	__builtin_preserve_field_info(__pybpf_field(field), BPF_FIELD_BYTE_SIZE)
 #define bpf_core_field_offset(field...) \
-	__builtin_preserve_field_info(___bpf_field_ref(field), BPF_FIELD_BYTE_OFFSET)
+	__builtin_preserve_field_info(__pybpf_field(field), BPF_FIELD_BYTE_OFFSET)
 #define bpf_core_field_signed(field...) \
-	__builtin_preserve_field_info(___bpf_field_ref(field), BPF_FIELD_SIGNED)
+	__builtin_preserve_field_info(__pybpf_field(field), BPF_FIELD_SIGNED)
 
-#define bpf_core_type_id_local(type) __builtin_btf_type_id(*(typeof(type) *)0, BPF_TYPE_ID_LOCAL)
-#define bpf_core_type_id_kernel(type) __builtin_btf_type_id(*(typeof(type) *)0, BPF_TYPE_ID_TARGET)
-#define bpf_core_type_exists(type) __builtin_preserve_type_info(*(typeof(type) *)0, BPF_TYPE_EXISTS)
-#define bpf_core_type_size(type) __builtin_preserve_type_info(*(typeof(type) *)0, BPF_TYPE_SIZE)
-#define bpf_core_type_matches(type) __builtin_preserve_type_info(*(typeof(type) *)0, BPF_TYPE_MATCHES)
+/* The type builtins take an expression of the type, never evaluated: a dereferenced null. */
+#define __pybpf_of_type(type) (*(typeof(type) *)0)
+#define bpf_core_type_id_local(type) __builtin_btf_type_id(__pybpf_of_type(type), BPF_TYPE_ID_LOCAL)
+#define bpf_core_type_id_kernel(type) __builtin_btf_type_id(__pybpf_of_type(type), BPF_TYPE_ID_TARGET)
+#define bpf_core_type_exists(type) __builtin_preserve_type_info(__pybpf_of_type(type), BPF_TYPE_EXISTS)
+#define bpf_core_type_size(type) __builtin_preserve_type_info(__pybpf_of_type(type), BPF_TYPE_SIZE)
+#define bpf_core_type_matches(type) __builtin_preserve_type_info(__pybpf_of_type(type), BPF_TYPE_MATCHES)
 
-#define bpf_core_enum_value_exists(enum_type, enum_value) \
-	__builtin_preserve_enum_value(*(typeof(enum_type) *)enum_value, BPF_ENUMVAL_EXISTS)
-#define bpf_core_enum_value(enum_type, enum_value) \
-	__builtin_preserve_enum_value(*(typeof(enum_type) *)enum_value, BPF_ENUMVAL_VALUE)
+/*
+ * clang accepts exactly one spelling for the enumerator, `*(enum type *)ENUMERATOR`, with no
+ * parentheses around it, so it cannot go through a helper macro.
+ */
+#define bpf_core_enum_value_exists(etype, name) \
+	__builtin_preserve_enum_value(*(typeof(etype) *)name, BPF_ENUMVAL_EXISTS)
+#define bpf_core_enum_value(etype, name) \
+	__builtin_preserve_enum_value(*(typeof(etype) *)name, BPF_ENUMVAL_VALUE)
 
 /*
  * View a kernel pointer as `type *` for direct (read-only) loads, checked by the verifier
@@ -78,218 +84,189 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __weak __ksym;
 	((typeof(type) *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
 
 /* ---- Bitfields ----------------------------------------------------------------------------
- * A bitfield is read as the enclosing bytes, then shifted left to drop the bits above it and
- * right (arithmetically when signed) to drop those below; all four numbers are relocated.
+ * Load the bytes that contain the bitfield into a u64, then two shifts cut it out: left to push
+ * the bits above it off the top, right (sign-extending for a signed field) to drop the ones
+ * below.  Byte offset, byte size and both shift counts are each a relocation of their own.
  */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define ___bpf_bitfield_dst(val, size) ((void *)&(val))
-#else
-#define ___bpf_bitfield_dst(val, size) ((void *)&(val) + 8 - (size))
-#endif
+#define __pybpf_bf(s, field, what) __builtin_preserve_field_info((s)->field, BPF_FIELD_##what)
+#define __pybpf_bf_cut(raw, s, field)                                          \
+	(__pybpf_bf(s, field, SIGNED)                                          \
+		 ? (unsigned long long)((long long)((raw) << __pybpf_bf(s, field, LSHIFT_U64)) >> \
+					__pybpf_bf(s, field, RSHIFT_U64))      \
+		 : ((raw) << __pybpf_bf(s, field, LSHIFT_U64)) >> __pybpf_bf(s, field, RSHIFT_U64))
 
-#define ___bpf_bitfield_finish(val, s, field)                                  \
-	({                                                                     \
-		(val) <<= __builtin_preserve_field_info((s)->field, BPF_FIELD_LSHIFT_U64); \
-		if (__builtin_preserve_field_info((s)->field, BPF_FIELD_SIGNED)) \
-			(val) = (unsigned long long)((long long)(val) >>       \
-				__builtin_preserve_field_info((s)->field, BPF_FIELD_RSHIFT_U64)); \
-		else                                                           \
-			(val) >>= __builtin_preserve_field_info((s)->field, BPF_FIELD_RSHIFT_U64); \
-		(val);                                                         \
-	})
+/* Where in a u64 the loaded bytes must land so that they read as its low-order bytes. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define __pybpf_bf_landing(word, nbytes) ((void *)&(word))
+#else
+#define __pybpf_bf_landing(word, nbytes) ((void *)&(word) + 8 - (nbytes))
+#endif
 
 /* For memory the program may not load directly (tracing): goes through bpf_probe_read_kernel. */
 #define BPF_CORE_READ_BITFIELD_PROBED(s, field)                                \
 	({                                                                     \
-		unsigned long long ___pybpf_val = 0;                           \
-		unsigned int ___pybpf_size =                                   \
-			__builtin_preserve_field_info((s)->field, BPF_FIELD_BYTE_SIZE); \
-		bpf_probe_read_kernel(___bpf_bitfield_dst(___pybpf_val, ___pybpf_size), \
-				      ___pybpf_size,                           \
-				      (const void *)(s) +                      \
-				      __builtin_preserve_field_info((s)->field, BPF_FIELD_BYTE_OFFSET)); \
-		___bpf_bitfield_finish(___pybpf_val, s, field);                \
+		unsigned long long __pybpf_word = 0;                           \
+		unsigned int __pybpf_nbytes = __pybpf_bf(s, field, BYTE_SIZE); \
+		bpf_probe_read_kernel(__pybpf_bf_landing(__pybpf_word, __pybpf_nbytes), __pybpf_nbytes, \
+				      (const void *)(s) + __pybpf_bf(s, field, BYTE_OFFSET)); \
+		__pybpf_bf_cut(__pybpf_word, s, field);                        \
 	})
 
-/* For memory the program may load directly (BTF pointers, context): a plain sized load. */
+/* For memory the program may load directly (BTF pointers, context): one load of the right width. */
 #define BPF_CORE_READ_BITFIELD(s, field)                                       \
 	({                                                                     \
-		const void *___pybpf_at = (const void *)(s) +                  \
-			__builtin_preserve_field_info((s)->field, BPF_FIELD_BYTE_OFFSET); \
-		unsigned long long ___pybpf_val;                               \
-		switch (__builtin_preserve_field_info((s)->field, BPF_FIELD_BYTE_SIZE)) { \
-		case 1: ___pybpf_val = *(const unsigned char *)___pybpf_at; break; \
-		case 2: ___pybpf_val = *(const unsigned short *)___pybpf_at; break; \
-		case 4: ___pybpf_val = *(const unsigned int *)___pybpf_at; break; \
-		case 8: ___pybpf_val = *(const unsigned long long *)___pybpf_at; break; \
-		default: ___pybpf_val = 0; break;                              \
+		const void *__pybpf_at = (const void *)(s) + __pybpf_bf(s, field, BYTE_OFFSET); \
+		unsigned long long __pybpf_word = 0;                           \
+		switch (__pybpf_bf(s, field, BYTE_SIZE)) {                     \
+		case 1: __pybpf_word = *(const __u8 *)__pybpf_at; break;       \
+		case 2: __pybpf_word = *(const __u16 *)__pybpf_at; break;      \
+		case 4: __pybpf_word = *(const __u32 *)__pybpf_at; break;      \
+		case 8: __pybpf_word = *(const __u64 *)__pybpf_at; break;      \
 		}                                                              \
-		___pybpf_val <<= __builtin_preserve_field_info((s)->field, BPF_FIELD_LSHIFT_U64); \
-		if (__builtin_preserve_field_info((s)->field, BPF_FIELD_SIGNED)) \
-			___pybpf_val = (unsigned long long)((long long)___pybpf_val >> \
-				__builtin_preserve_field_info((s)->field, BPF_FIELD_RSHIFT_U64)); \
-		else                                                           \
-			___pybpf_val >>= __builtin_preserve_field_info((s)->field, BPF_FIELD_RSHIFT_U64); \
-		___pybpf_val;                                                  \
+		__pybpf_bf_cut(__pybpf_word, s, field);                        \
 	})
 
 /* ---- Single reads ---------------------------------------------------------------------------
  * src is an access expression (&t->field); wrapping it in __builtin_preserve_access_index makes
  * the offset relocatable even for types declared without the preserve_access_index attribute.
  */
-#define bpf_core_read(dst, sz, src) \
-	bpf_probe_read_kernel(dst, sz, (const void *)__builtin_preserve_access_index(src))
-#define bpf_core_read_user(dst, sz, src) \
-	bpf_probe_read_user(dst, sz, (const void *)__builtin_preserve_access_index(src))
-#define bpf_core_read_str(dst, sz, src) \
-	bpf_probe_read_kernel_str(dst, sz, (const void *)__builtin_preserve_access_index(src))
-#define bpf_core_read_user_str(dst, sz, src) \
-	bpf_probe_read_user_str(dst, sz, (const void *)__builtin_preserve_access_index(src))
+#define __pybpf_relocated(src) ((const void *)__builtin_preserve_access_index(src))
+#define bpf_core_read(dst, sz, src) bpf_probe_read_kernel(dst, sz, __pybpf_relocated(src))
+#define bpf_core_read_user(dst, sz, src) bpf_probe_read_user(dst, sz, __pybpf_relocated(src))
+#define bpf_core_read_str(dst, sz, src) bpf_probe_read_kernel_str(dst, sz, __pybpf_relocated(src))
+#define bpf_core_read_user_str(dst, sz, src) bpf_probe_read_user_str(dst, sz, __pybpf_relocated(src))
 
-/* Plain (non-CO-RE) reads with the same (dst, size, src) shape, for the BPF_PROBE_READ family. */
-#define ___bpf_probe_read(dst, sz, src) bpf_probe_read_kernel(dst, sz, (const void *)(src))
-#define ___bpf_probe_read_user(dst, sz, src) bpf_probe_read_user(dst, sz, (const void *)(src))
-#define ___bpf_probe_read_str(dst, sz, src) bpf_probe_read_kernel_str(dst, sz, (const void *)(src))
-#define ___bpf_probe_read_user_str(dst, sz, src) bpf_probe_read_user_str(dst, sz, (const void *)(src))
+/* Non-relocated reads of the same (dst, size, src) shape, used by the BPF_PROBE_READ family. */
+#define __pybpf_raw_read(dst, sz, src) bpf_probe_read_kernel(dst, sz, (const void *)(src))
+#define __pybpf_raw_read_user(dst, sz, src) bpf_probe_read_user(dst, sz, (const void *)(src))
+#define __pybpf_raw_read_str(dst, sz, src) bpf_probe_read_kernel_str(dst, sz, (const void *)(src))
+#define __pybpf_raw_read_user_str(dst, sz, src) bpf_probe_read_user_str(dst, sz, (const void *)(src))
 
-/* ---- Pointer chases: BPF_CORE_READ(t, real_parent, tgid) == t->real_parent->tgid -------------
- * Every hop is its own probe read into ___pybpf_p (each pointer may be unreadable memory); the
- * type of each intermediate comes from typeof() over the chain so far, which evaluates nothing.
+/* ---- Pointer chases: BPF_CORE_READ(t, real_parent, tgid) is t->real_parent->tgid ---------------
+ * The chain is walked with typed cursors: __pybpf_cur_0 holds the source pointer, and each hop
+ * declares the next cursor with the type of the member it follows (typeof evaluates nothing)
+ * and fills it with its own read, since any pointer on the way may be unreadable memory.  The
+ * last member is read by whichever macro owns the chain, through __pybpf_tail: into a caller's
+ * buffer, or into a value of the member's own type.  The &* keeps a cursor free of the const
+ * a const source would give the member.
  */
-#define ___bpf_hop(fn, type, field) \
-	fn((void *)&___pybpf_p, sizeof(___pybpf_p), &((type)___pybpf_p)->field)
-#define ___bpf_last(fn, dst, type, field) \
-	fn((void *)(dst), sizeof(*(dst)), &((type)___pybpf_p)->field)
+#define __pybpf_hop(rd, from, to, member)                                      \
+	__typeof__(&*(from)->member) to;                                       \
+	rd((void *)&(to), sizeof(to), &(from)->member);
 
-#define ___bpf_arrow1(s, a) (s)->a
-#define ___bpf_arrow2(s, a, b) (s)->a->b
-#define ___bpf_arrow3(s, a, b, c) (s)->a->b->c
-#define ___bpf_arrow4(s, a, b, c, d) (s)->a->b->c->d
-#define ___bpf_arrow5(s, a, b, c, d, e) (s)->a->b->c->d->e
-#define ___bpf_arrow6(s, a, b, c, d, e, f) (s)->a->b->c->d->e->f
-#define ___bpf_arrow7(s, a, b, c, d, e, f, g) (s)->a->b->c->d->e->f->g
-#define ___bpf_arrow8(s, a, b, c, d, e, f, g, h) (s)->a->b->c->d->e->f->g->h
-#define ___bpf_arrow9(s, a, b, c, d, e, f, g, h, i) (s)->a->b->c->d->e->f->g->h->i
-#define ___bpf_arrow10(s, a, b, c, d, e, f, g, h, i, j) (s)->a->b->c->d->e->f->g->h->i->j
+/* __pybpf_hops_N: the reads of every member but the last; __pybpf_tail_N: the last access. */
+#define __pybpf_hops_1(rd, f1)
+#define __pybpf_hops_2(rd, f1, f2) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1)
+#define __pybpf_hops_3(rd, f1, f2, f3) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2)
+#define __pybpf_hops_4(rd, f1, f2, f3, f4) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2) \
+	__pybpf_hop(rd, __pybpf_cur_2, __pybpf_cur_3, f3)
+#define __pybpf_hops_5(rd, f1, f2, f3, f4, f5) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2) \
+	__pybpf_hop(rd, __pybpf_cur_2, __pybpf_cur_3, f3) \
+	__pybpf_hop(rd, __pybpf_cur_3, __pybpf_cur_4, f4)
+#define __pybpf_hops_6(rd, f1, f2, f3, f4, f5, f6) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2) \
+	__pybpf_hop(rd, __pybpf_cur_2, __pybpf_cur_3, f3) \
+	__pybpf_hop(rd, __pybpf_cur_3, __pybpf_cur_4, f4) \
+	__pybpf_hop(rd, __pybpf_cur_4, __pybpf_cur_5, f5)
+#define __pybpf_hops_7(rd, f1, f2, f3, f4, f5, f6, f7) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2) \
+	__pybpf_hop(rd, __pybpf_cur_2, __pybpf_cur_3, f3) \
+	__pybpf_hop(rd, __pybpf_cur_3, __pybpf_cur_4, f4) \
+	__pybpf_hop(rd, __pybpf_cur_4, __pybpf_cur_5, f5) \
+	__pybpf_hop(rd, __pybpf_cur_5, __pybpf_cur_6, f6)
+#define __pybpf_hops_8(rd, f1, f2, f3, f4, f5, f6, f7, f8) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2) \
+	__pybpf_hop(rd, __pybpf_cur_2, __pybpf_cur_3, f3) \
+	__pybpf_hop(rd, __pybpf_cur_3, __pybpf_cur_4, f4) \
+	__pybpf_hop(rd, __pybpf_cur_4, __pybpf_cur_5, f5) \
+	__pybpf_hop(rd, __pybpf_cur_5, __pybpf_cur_6, f6) \
+	__pybpf_hop(rd, __pybpf_cur_6, __pybpf_cur_7, f7)
+#define __pybpf_hops_9(rd, f1, f2, f3, f4, f5, f6, f7, f8, f9) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2) \
+	__pybpf_hop(rd, __pybpf_cur_2, __pybpf_cur_3, f3) \
+	__pybpf_hop(rd, __pybpf_cur_3, __pybpf_cur_4, f4) \
+	__pybpf_hop(rd, __pybpf_cur_4, __pybpf_cur_5, f5) \
+	__pybpf_hop(rd, __pybpf_cur_5, __pybpf_cur_6, f6) \
+	__pybpf_hop(rd, __pybpf_cur_6, __pybpf_cur_7, f7) \
+	__pybpf_hop(rd, __pybpf_cur_7, __pybpf_cur_8, f8)
+#define __pybpf_hops_10(rd, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10) \
+	__pybpf_hop(rd, __pybpf_cur_0, __pybpf_cur_1, f1) \
+	__pybpf_hop(rd, __pybpf_cur_1, __pybpf_cur_2, f2) \
+	__pybpf_hop(rd, __pybpf_cur_2, __pybpf_cur_3, f3) \
+	__pybpf_hop(rd, __pybpf_cur_3, __pybpf_cur_4, f4) \
+	__pybpf_hop(rd, __pybpf_cur_4, __pybpf_cur_5, f5) \
+	__pybpf_hop(rd, __pybpf_cur_5, __pybpf_cur_6, f6) \
+	__pybpf_hop(rd, __pybpf_cur_6, __pybpf_cur_7, f7) \
+	__pybpf_hop(rd, __pybpf_cur_7, __pybpf_cur_8, f8) \
+	__pybpf_hop(rd, __pybpf_cur_8, __pybpf_cur_9, f9)
 
-#define ___bpf_rd1(fn, last_fn, dst, s, a) \
-	___bpf_last(last_fn, dst, typeof(s), a)
-#define ___bpf_rd2(fn, last_fn, dst, s, a, b) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow1(s, a)), b)
-#define ___bpf_rd3(fn, last_fn, dst, s, a, b, c) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow2(s, a, b)), c)
-#define ___bpf_rd4(fn, last_fn, dst, s, a, b, c, d) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_hop(fn, typeof(___bpf_arrow2(s, a, b)), c); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow3(s, a, b, c)), d)
-#define ___bpf_rd5(fn, last_fn, dst, s, a, b, c, d, e) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_hop(fn, typeof(___bpf_arrow2(s, a, b)), c); \
-	___bpf_hop(fn, typeof(___bpf_arrow3(s, a, b, c)), d); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow4(s, a, b, c, d)), e)
-#define ___bpf_rd6(fn, last_fn, dst, s, a, b, c, d, e, f) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_hop(fn, typeof(___bpf_arrow2(s, a, b)), c); \
-	___bpf_hop(fn, typeof(___bpf_arrow3(s, a, b, c)), d); \
-	___bpf_hop(fn, typeof(___bpf_arrow4(s, a, b, c, d)), e); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow5(s, a, b, c, d, e)), f)
-#define ___bpf_rd7(fn, last_fn, dst, s, a, b, c, d, e, f, g) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_hop(fn, typeof(___bpf_arrow2(s, a, b)), c); \
-	___bpf_hop(fn, typeof(___bpf_arrow3(s, a, b, c)), d); \
-	___bpf_hop(fn, typeof(___bpf_arrow4(s, a, b, c, d)), e); \
-	___bpf_hop(fn, typeof(___bpf_arrow5(s, a, b, c, d, e)), f); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow6(s, a, b, c, d, e, f)), g)
-#define ___bpf_rd8(fn, last_fn, dst, s, a, b, c, d, e, f, g, h) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_hop(fn, typeof(___bpf_arrow2(s, a, b)), c); \
-	___bpf_hop(fn, typeof(___bpf_arrow3(s, a, b, c)), d); \
-	___bpf_hop(fn, typeof(___bpf_arrow4(s, a, b, c, d)), e); \
-	___bpf_hop(fn, typeof(___bpf_arrow5(s, a, b, c, d, e)), f); \
-	___bpf_hop(fn, typeof(___bpf_arrow6(s, a, b, c, d, e, f)), g); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow7(s, a, b, c, d, e, f, g)), h)
-#define ___bpf_rd9(fn, last_fn, dst, s, a, b, c, d, e, f, g, h, i) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_hop(fn, typeof(___bpf_arrow2(s, a, b)), c); \
-	___bpf_hop(fn, typeof(___bpf_arrow3(s, a, b, c)), d); \
-	___bpf_hop(fn, typeof(___bpf_arrow4(s, a, b, c, d)), e); \
-	___bpf_hop(fn, typeof(___bpf_arrow5(s, a, b, c, d, e)), f); \
-	___bpf_hop(fn, typeof(___bpf_arrow6(s, a, b, c, d, e, f)), g); \
-	___bpf_hop(fn, typeof(___bpf_arrow7(s, a, b, c, d, e, f, g)), h); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow8(s, a, b, c, d, e, f, g, h)), i)
-#define ___bpf_rd10(fn, last_fn, dst, s, a, b, c, d, e, f, g, h, i, j) \
-	___bpf_hop(fn, typeof(s), a); \
-	___bpf_hop(fn, typeof(___bpf_arrow1(s, a)), b); \
-	___bpf_hop(fn, typeof(___bpf_arrow2(s, a, b)), c); \
-	___bpf_hop(fn, typeof(___bpf_arrow3(s, a, b, c)), d); \
-	___bpf_hop(fn, typeof(___bpf_arrow4(s, a, b, c, d)), e); \
-	___bpf_hop(fn, typeof(___bpf_arrow5(s, a, b, c, d, e)), f); \
-	___bpf_hop(fn, typeof(___bpf_arrow6(s, a, b, c, d, e, f)), g); \
-	___bpf_hop(fn, typeof(___bpf_arrow7(s, a, b, c, d, e, f, g)), h); \
-	___bpf_hop(fn, typeof(___bpf_arrow8(s, a, b, c, d, e, f, g, h)), i); \
-	___bpf_last(last_fn, dst, typeof(___bpf_arrow9(s, a, b, c, d, e, f, g, h, i)), j)
+#define __pybpf_tail_1(f1) (__pybpf_cur_0)->f1
+#define __pybpf_tail_2(f1, f2) (__pybpf_cur_1)->f2
+#define __pybpf_tail_3(f1, f2, f3) (__pybpf_cur_2)->f3
+#define __pybpf_tail_4(f1, f2, f3, f4) (__pybpf_cur_3)->f4
+#define __pybpf_tail_5(f1, f2, f3, f4, f5) (__pybpf_cur_4)->f5
+#define __pybpf_tail_6(f1, f2, f3, f4, f5, f6) (__pybpf_cur_5)->f6
+#define __pybpf_tail_7(f1, f2, f3, f4, f5, f6, f7) (__pybpf_cur_6)->f7
+#define __pybpf_tail_8(f1, f2, f3, f4, f5, f6, f7, f8) (__pybpf_cur_7)->f8
+#define __pybpf_tail_9(f1, f2, f3, f4, f5, f6, f7, f8, f9) (__pybpf_cur_8)->f9
+#define __pybpf_tail_10(f1, f2, f3, f4, f5, f6, f7, f8, f9, f10) (__pybpf_cur_9)->f10
 
-#define ___bpf_arrow(s, fields...) ___bpf_apply(___bpf_arrow, ___bpf_narg(fields))(s, fields)
-/* fn reads each intermediate pointer, last_fn the final field (a string read for *_STR_INTO). */
-#define ___bpf_chain(fn, last_fn, dst, s, fields...)                           \
+#define __pybpf_hops(rd, ...) __pybpf_join(__pybpf_hops_, __pybpf_argc(__VA_ARGS__))(rd, __VA_ARGS__)
+#define __pybpf_tail(...) __pybpf_join(__pybpf_tail_, __pybpf_argc(__VA_ARGS__))(__VA_ARGS__)
+
+/* Walk to the last member and read it into *dst with rd_last; yields that read's result. */
+#define __pybpf_chase_into(rd, rd_last, dst, src, ...)                         \
 	({                                                                     \
-		const void *___pybpf_p = (const void *)(s);                    \
-		___bpf_apply(___bpf_rd, ___bpf_narg(fields))(fn, last_fn, dst, s, fields); \
+		__typeof__(src) __pybpf_cur_0 = (src);                         \
+		__pybpf_hops(rd, __VA_ARGS__)                                  \
+		rd_last((void *)(dst), sizeof(*(dst)), &__pybpf_tail(__VA_ARGS__)); \
+	})
+
+/* Walk to the last member and yield its value. */
+#define __pybpf_chase(rd, src, ...)                                            \
+	({                                                                     \
+		__typeof__(src) __pybpf_cur_0 = (src);                         \
+		__pybpf_hops(rd, __VA_ARGS__)                                  \
+		__typeof__(__pybpf_tail(__VA_ARGS__)) __pybpf_val;             \
+		rd((void *)&__pybpf_val, sizeof(__pybpf_val), &__pybpf_tail(__VA_ARGS__)); \
+		__pybpf_val;                                                   \
 	})
 
 /* Read the end of a chain into *dst; returns the last read's result (0 or negative errno). */
-#define BPF_CORE_READ_INTO(dst, src, fields...) \
-	___bpf_chain(bpf_core_read, bpf_core_read, dst, src, fields)
-#define BPF_CORE_READ_USER_INTO(dst, src, fields...) \
-	___bpf_chain(bpf_core_read_user, bpf_core_read_user, dst, src, fields)
-#define BPF_PROBE_READ_INTO(dst, src, fields...) \
-	___bpf_chain(___bpf_probe_read, ___bpf_probe_read, dst, src, fields)
-#define BPF_PROBE_READ_USER_INTO(dst, src, fields...) \
-	___bpf_chain(___bpf_probe_read_user, ___bpf_probe_read_user, dst, src, fields)
+#define BPF_CORE_READ_INTO(dst, src, ...) \
+	__pybpf_chase_into(bpf_core_read, bpf_core_read, dst, src, __VA_ARGS__)
+#define BPF_CORE_READ_USER_INTO(dst, src, ...) \
+	__pybpf_chase_into(bpf_core_read_user, bpf_core_read_user, dst, src, __VA_ARGS__)
+#define BPF_PROBE_READ_INTO(dst, src, ...) \
+	__pybpf_chase_into(__pybpf_raw_read, __pybpf_raw_read, dst, src, __VA_ARGS__)
+#define BPF_PROBE_READ_USER_INTO(dst, src, ...) \
+	__pybpf_chase_into(__pybpf_raw_read_user, __pybpf_raw_read_user, dst, src, __VA_ARGS__)
 
-/* The same for a string at the end of the chain: the last read stops at the NUL. */
-#define BPF_CORE_READ_STR_INTO(dst, src, fields...) \
-	___bpf_chain(bpf_core_read, bpf_core_read_str, dst, src, fields)
-#define BPF_CORE_READ_USER_STR_INTO(dst, src, fields...) \
-	___bpf_chain(bpf_core_read_user, bpf_core_read_user_str, dst, src, fields)
-#define BPF_PROBE_READ_STR_INTO(dst, src, fields...) \
-	___bpf_chain(___bpf_probe_read, ___bpf_probe_read_str, dst, src, fields)
-#define BPF_PROBE_READ_USER_STR_INTO(dst, src, fields...) \
-	___bpf_chain(___bpf_probe_read_user, ___bpf_probe_read_user_str, dst, src, fields)
+/* The same with a string at the end of the chain: the last read stops at the NUL. */
+#define BPF_CORE_READ_STR_INTO(dst, src, ...) \
+	__pybpf_chase_into(bpf_core_read, bpf_core_read_str, dst, src, __VA_ARGS__)
+#define BPF_CORE_READ_USER_STR_INTO(dst, src, ...) \
+	__pybpf_chase_into(bpf_core_read_user, bpf_core_read_user_str, dst, src, __VA_ARGS__)
+#define BPF_PROBE_READ_STR_INTO(dst, src, ...) \
+	__pybpf_chase_into(__pybpf_raw_read, __pybpf_raw_read_str, dst, src, __VA_ARGS__)
+#define BPF_PROBE_READ_USER_STR_INTO(dst, src, ...) \
+	__pybpf_chase_into(__pybpf_raw_read_user, __pybpf_raw_read_user_str, dst, src, __VA_ARGS__)
 
-/* Read the end of a chain and yield it as a value of the field's own type. */
-#define BPF_CORE_READ(src, fields...)                                          \
-	({                                                                     \
-		typeof(___bpf_arrow(src, fields)) ___pybpf_val;                \
-		BPF_CORE_READ_INTO(&___pybpf_val, src, fields);                \
-		___pybpf_val;                                                  \
-	})
-#define BPF_CORE_READ_USER(src, fields...)                                     \
-	({                                                                     \
-		typeof(___bpf_arrow(src, fields)) ___pybpf_val;                \
-		BPF_CORE_READ_USER_INTO(&___pybpf_val, src, fields);           \
-		___pybpf_val;                                                  \
-	})
-#define BPF_PROBE_READ(src, fields...)                                         \
-	({                                                                     \
-		typeof(___bpf_arrow(src, fields)) ___pybpf_val;                \
-		BPF_PROBE_READ_INTO(&___pybpf_val, src, fields);               \
-		___pybpf_val;                                                  \
-	})
-#define BPF_PROBE_READ_USER(src, fields...)                                    \
-	({                                                                     \
-		typeof(___bpf_arrow(src, fields)) ___pybpf_val;                \
-		BPF_PROBE_READ_USER_INTO(&___pybpf_val, src, fields);          \
-		___pybpf_val;                                                  \
-	})
+/* Read the end of a chain and yield it as a value of the member's own type. */
+#define BPF_CORE_READ(src, ...) __pybpf_chase(bpf_core_read, src, __VA_ARGS__)
+#define BPF_CORE_READ_USER(src, ...) __pybpf_chase(bpf_core_read_user, src, __VA_ARGS__)
+#define BPF_PROBE_READ(src, ...) __pybpf_chase(__pybpf_raw_read, src, __VA_ARGS__)
+#define BPF_PROBE_READ_USER(src, ...) __pybpf_chase(__pybpf_raw_read_user, src, __VA_ARGS__)
 
 #endif /* __PYBPF_BPF_CORE_READ_H */

@@ -30,7 +30,9 @@
 /*
  * __pybpf_each(F, a, b, c) is F(1, a) F(2, b) F(3, c): F sees each argument with its 1-based
  * position as a plain number token, so it can paste it (PT_REGS_PARM##i) or compute with it.
- * Each width is spelled out flat; F supplies any separators itself.
+ * Each width is spelled out flat; F supplies any separators itself.  A macro is not expanded
+ * again inside its own expansion, so F must not use __pybpf_each, and macros reached from F
+ * paste with ## directly rather than through __pybpf_glue.
  */
 #define __pybpf_each(F, ...)                                                   \
 	__pybpf_join(__pybpf_each_, __pybpf_argc(__VA_ARGS__))(F __VA_OPT__(,) __VA_ARGS__)
@@ -138,12 +140,9 @@ enum libbpf_tristate {
 #ifndef offsetof
 #define offsetof(type, member) __builtin_offsetof(type, member)
 #endif
+/* The struct that has *ptr as its `member`: step back from the member to the struct's start. */
 #ifndef container_of
-#define container_of(ptr, type, member)                                        \
-	({                                                                     \
-		void *__pybpf_mptr = (void *)(ptr);                            \
-		((type *)(__pybpf_mptr - offsetof(type, member)));             \
-	})
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #endif
 
 #define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
@@ -152,17 +151,19 @@ enum libbpf_tristate {
 #define bpf_ksym_exists(sym) (!!(&(sym)))
 
 /*
- * A tail call whose slot is a compile-time constant.  Written as inline assembly so the index
- * reaches the verifier as an immediate, letting the JIT patch a direct jump.
+ * bpf_tail_call with a slot index known at compile time.  Issued from inline assembly so the
+ * index reaches the verifier as an immediate in r3, which lets the JIT turn the tail call into a
+ * direct jump.  The clobber list is the BPF calling convention (r0-r5 are caller-saved), which
+ * also keeps the inputs out of the registers the assembly overwrites.
  */
 static __always_inline void bpf_tail_call_static(void *ctx, const void *map, const __u32 slot)
 {
-	asm volatile("r1 = %[ctx]\n\t"
-		     "r2 = %[map]\n\t"
-		     "r3 = %[slot]\n\t"
-		     "call 12"
-		     :
-		     : [ctx] "r"(ctx), [map] "r"(map), [slot] "i"(slot)
+	asm volatile("r1 = %0\n\t"
+		     "r2 = %1\n\t"
+		     "r3 = %2\n\t"
+		     "call 12" /* BPF_FUNC_tail_call */
+		     : /* no outputs */
+		     : "r"(ctx), "r"(map), "i"(slot)
 		     : "r0", "r1", "r2", "r3", "r4", "r5");
 }
 

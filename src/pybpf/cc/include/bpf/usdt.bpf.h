@@ -67,7 +67,7 @@ struct {
 
 extern _Bool LINUX_HAS_BPF_COOKIE __kconfig __weak;
 
-static __always_inline struct pybpf_usdt_spec *___pybpf_usdt_spec(struct pt_regs *ctx)
+static __always_inline struct pybpf_usdt_spec *__pybpf_usdt_spec_of(struct pt_regs *ctx)
 {
 	__u32 id;
 
@@ -87,19 +87,39 @@ static __always_inline struct pybpf_usdt_spec *___pybpf_usdt_spec(struct pt_regs
 /* Number of arguments of the probe site that fired, or -ESRCH without a spec. */
 static __always_inline int bpf_usdt_arg_cnt(struct pt_regs *ctx)
 {
-	struct pybpf_usdt_spec *spec = ___pybpf_usdt_spec(ctx);
+	struct pybpf_usdt_spec *spec = __pybpf_usdt_spec_of(ctx);
 
 	if (!spec)
 		return -3; /* -ESRCH */
 	return spec->arg_cnt;
 }
 
+/* The 64 bits an argument spec designates, before narrowing to the argument's size; 0 or -errno. */
+static __always_inline int __pybpf_usdt_fetch(struct pt_regs *ctx, const struct pybpf_usdt_arg_spec *arg,
+					      unsigned long *raw)
+{
+	int err;
+
+	if (arg->kind == PYBPF_USDT_ARG_CONST) {
+		*raw = arg->val_off;
+		return 0;
+	}
+	if (arg->kind != PYBPF_USDT_ARG_REG && arg->kind != PYBPF_USDT_ARG_REG_DEREF)
+		return -22; /* -EINVAL */
+	/* The verifier refuses a variable offset into the context, so the register is copied out. */
+	err = bpf_probe_read_kernel(raw, sizeof(*raw), (void *)ctx + arg->reg_off);
+	if (err || arg->kind == PYBPF_USDT_ARG_REG)
+		return err;
+	/* The register holds an address in the traced process; the argument lives at address + off. */
+	return bpf_probe_read_user(raw, sizeof(*raw), (void *)(*raw + arg->val_off));
+}
+
 /* Argument n (from 0) of the probe site, widened to 64 bits by its signedness; 0 or -errno. */
 static __always_inline int bpf_usdt_arg(struct pt_regs *ctx, __u64 n, long *res)
 {
-	struct pybpf_usdt_spec *spec = ___pybpf_usdt_spec(ctx);
+	struct pybpf_usdt_spec *spec = __pybpf_usdt_spec_of(ctx);
 	struct pybpf_usdt_arg_spec *arg;
-	unsigned long val;
+	unsigned long raw = 0;
 	int err;
 
 	*res = 0;
@@ -108,66 +128,35 @@ static __always_inline int bpf_usdt_arg(struct pt_regs *ctx, __u64 n, long *res)
 	if (n >= PYBPF_USDT_MAX_ARGS || n >= (__u64)spec->arg_cnt)
 		return -2; /* -ENOENT */
 	arg = &spec->args[n];
-	switch (arg->kind) {
-	case PYBPF_USDT_ARG_CONST:
-		val = arg->val_off;
-		break;
-	case PYBPF_USDT_ARG_REG:
-		/* The context may not be indexed by a variable offset: copy the slot instead. */
-		err = bpf_probe_read_kernel(&val, sizeof(val), (void *)ctx + arg->reg_off);
-		if (err)
-			return err;
-		break;
-	case PYBPF_USDT_ARG_REG_DEREF:
-		err = bpf_probe_read_kernel(&val, sizeof(val), (void *)ctx + arg->reg_off);
-		if (err)
-			return err;
-		err = bpf_probe_read_user(&val, sizeof(val), (void *)(val + arg->val_off));
-		if (err)
-			return err;
-		break;
-	default:
-		return -22; /* -EINVAL */
-	}
-	val <<= arg->shift;
-	if (arg->is_signed)
-		*res = ((long)val) >> arg->shift;
-	else
-		*res = val >> arg->shift;
+	err = __pybpf_usdt_fetch(ctx, arg, &raw);
+	if (err)
+		return err;
+	/* Moving the argument's top byte to the top of the word and back drops the bytes above it. */
+	raw <<= arg->shift;
+	*res = arg->is_signed ? ((long)raw) >> arg->shift : (long)(raw >> arg->shift);
 	return 0;
 }
 
 /* The cookie given to attach_usdt(..., cookie=N) for this attachment. */
 static __always_inline long bpf_usdt_cookie(struct pt_regs *ctx)
 {
-	struct pybpf_usdt_spec *spec = ___pybpf_usdt_spec(ctx);
+	struct pybpf_usdt_spec *spec = __pybpf_usdt_spec_of(ctx);
 
 	return spec ? (long)spec->cookie : 0;
 }
 
-#define ___pybpf_usdt_arg(ctx, n)                                              \
+/* Argument n of the probe site as a value; 0 when it cannot be read. */
+#define __pybpf_usdt_value(ctx, n)                                             \
 	({                                                                     \
-		long ___pybpf_v = 0;                                           \
-		bpf_usdt_arg(ctx, n, &___pybpf_v);                             \
-		___pybpf_v;                                                    \
+		long __pybpf_v = 0;                                            \
+		bpf_usdt_arg(ctx, n, &__pybpf_v);                              \
+		__pybpf_v;                                                     \
 	})
-#define ___bpf_usdt0() ctx
-#define ___bpf_usdt1(x) ___bpf_usdt0(), (void *)___pybpf_usdt_arg(ctx, 0)
-#define ___bpf_usdt2(x, args...) ___bpf_usdt1(args), (void *)___pybpf_usdt_arg(ctx, 1)
-#define ___bpf_usdt3(x, args...) ___bpf_usdt2(args), (void *)___pybpf_usdt_arg(ctx, 2)
-#define ___bpf_usdt4(x, args...) ___bpf_usdt3(args), (void *)___pybpf_usdt_arg(ctx, 3)
-#define ___bpf_usdt5(x, args...) ___bpf_usdt4(args), (void *)___pybpf_usdt_arg(ctx, 4)
-#define ___bpf_usdt6(x, args...) ___bpf_usdt5(args), (void *)___pybpf_usdt_arg(ctx, 5)
-#define ___bpf_usdt7(x, args...) ___bpf_usdt6(args), (void *)___pybpf_usdt_arg(ctx, 6)
-#define ___bpf_usdt8(x, args...) ___bpf_usdt7(args), (void *)___pybpf_usdt_arg(ctx, 7)
-#define ___bpf_usdt9(x, args...) ___bpf_usdt8(args), (void *)___pybpf_usdt_arg(ctx, 8)
-#define ___bpf_usdt10(x, args...) ___bpf_usdt9(args), (void *)___pybpf_usdt_arg(ctx, 9)
-#define ___bpf_usdt11(x, args...) ___bpf_usdt10(args), (void *)___pybpf_usdt_arg(ctx, 10)
-#define ___bpf_usdt12(x, args...) ___bpf_usdt11(args), (void *)___pybpf_usdt_arg(ctx, 11)
-#define ___bpf_usdt_args(args...) ___bpf_apply(___bpf_usdt, ___bpf_narg(args))(args)
+#define __pybpf_from_usdt(pos, param) , (void *)__pybpf_usdt_value(ctx, (pos) - 1)
 
 /* BPF_USDT(name, args...): a uprobe program whose parameters are the probe's arguments. */
-#define BPF_USDT(name, args...)                                                \
-	___pybpf_typed_prog(name, struct pt_regs *ctx, (___bpf_usdt_args(args)), ##args)
+#define BPF_USDT(name, ...)                                                    \
+	__pybpf_typed_prog(name, struct pt_regs *ctx, ,                        \
+			   ctx __pybpf_each(__pybpf_from_usdt, __VA_ARGS__), __VA_ARGS__)
 
 #endif /* __PYBPF_USDT_BPF_H */
