@@ -10,6 +10,6 @@ if ! command -v bpftool >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftool) >/dev/null 2>&1 \
         || echo "note: bpftool could not be installed; tests comparing against it will skip"
 fi
-.venv/bin/ruff check src tests bench examples scripts
+.venv/bin/ruff check src tests bench examples scripts docs
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

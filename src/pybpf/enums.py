@@ -201,6 +201,7 @@ class ProgramFlags(IntFlag):
     XDP_HAS_FRAGS = 1 << 5
     XDP_DEV_BOUND_ONLY = 1 << 6
     TEST_REG_INVARIANTS = 1 << 7
+    TOKEN_FD = 1 << 16
 
 
 class PinType(IntEnum):

@@ -57,7 +57,6 @@ _LAZY = {
     "raw_tracepoint_open": "links",
     "task_fd_query": "links",
     "BatchResult": "maps",
-    "MapCreateFlags": "maps",
     "UpdateFlags": "maps",
     "map_contains_value": "maps",
     "map_create": "maps",
@@ -93,7 +92,6 @@ _LAZY = {
     "prog_get_next_id": "objects",
     "LoadOptions": "progs",
     "LogLevel": "progs",
-    "ProgFlags": "progs",
     "TestRunFlags": "progs",
     "TestRunResult": "progs",
     "prog_bind_map": "progs",
@@ -104,7 +102,12 @@ _LAZY = {
     "bpf": "syscall",
 }
 
+# The kernel layer's historical names for flag sets whose one definition is in pybpf.enums.
+_ENUM_ALIASES = {"MapCreateFlags": "MapFlags", "ProgFlags": "ProgramFlags"}
+
 if TYPE_CHECKING:
+    from ..enums import MapFlags as MapCreateFlags
+    from ..enums import ProgramFlags as ProgFlags
     from .bpffs import BPF_FS_MAGIC, BPFFSError, ensure_bpffs, is_bpffs
     from .errors import (
         Busy,
@@ -149,7 +152,6 @@ if TYPE_CHECKING:
     )
     from .maps import (
         BatchResult,
-        MapCreateFlags,
         UpdateFlags,
         map_contains_value,
         map_create,
@@ -189,7 +191,6 @@ if TYPE_CHECKING:
     from .progs import (
         LoadOptions,
         LogLevel,
-        ProgFlags,
         TestRunFlags,
         TestRunResult,
         prog_bind_map,
@@ -201,12 +202,16 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    alias = _ENUM_ALIASES.get(name)
+    module = _LAZY.get(name)
+    if alias is not None:
+        value = getattr(importlib.import_module("pybpf.enums"), alias)
+    elif module is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
 

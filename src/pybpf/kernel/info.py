@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..enums import LinkType
 from . import attrs
 from ._buffers import out_buffer
 from .fd import FD, fd_number
@@ -203,24 +204,13 @@ class LinkInfo:
     raw: bytes = b""
 
 
-# bpf_link_type values whose union member holds a (pointer, length) string.
-_LINK_RAW_TRACEPOINT = 1
-_LINK_TRACING = 2
-_LINK_CGROUP = 3
-_LINK_ITER = 4
-_LINK_NETNS = 5
-_LINK_XDP = 6
-_LINK_TCX = 11
-_LINK_NETKIT = 13
-
-
 def link_info(fd: FdLike) -> LinkInfo:
     """Info about a link; names (tracepoint, iterator target) are fetched in a second call."""
     info, _ = obj_get_info_by_fd(fd, attrs.LinkInfoStruct())
     kind = int(info.type)
     union = bytes(info.union)
     details: dict[str, int | str] = {}
-    if kind in (_LINK_RAW_TRACEPOINT, _LINK_ITER):
+    if kind in (LinkType.RAW_TRACEPOINT, LinkType.ITER):
         # Both start with (u64 name pointer, u32 name length): ask again with a buffer.
         length = struct.unpack_from("=I", union, 8)[0]
         if length:
@@ -229,22 +219,22 @@ def link_info(fd: FdLike) -> LinkInfo:
             struct.pack_into("=QI", again.union, 0, addr, length)
             info, _ = obj_get_info_by_fd(fd, again)
             union = bytes(info.union)
-            key = "tp_name" if kind == _LINK_RAW_TRACEPOINT else "target_name"
+            key = "tp_name" if kind == LinkType.RAW_TRACEPOINT else "target_name"
             details[key] = _name(name_buf.raw)
-        if kind == _LINK_ITER:
+        if kind == LinkType.ITER:
             details["map_id"] = struct.unpack_from("=I", union, 12)[0]
-    elif kind == _LINK_TRACING:
+    elif kind == LinkType.TRACING:
         attach_type, obj_id, btf_id = struct.unpack_from("=III", union, 0)
         details.update(attach_type=attach_type, target_obj_id=obj_id, target_btf_id=btf_id)
-    elif kind == _LINK_CGROUP:
+    elif kind == LinkType.CGROUP:
         cgroup_id, attach_type = struct.unpack_from("=QI", union, 0)
         details.update(cgroup_id=cgroup_id, attach_type=attach_type)
-    elif kind == _LINK_NETNS:
+    elif kind == LinkType.NETNS:
         netns_ino, attach_type = struct.unpack_from("=II", union, 0)
         details.update(netns_ino=netns_ino, attach_type=attach_type)
-    elif kind == _LINK_XDP:
+    elif kind == LinkType.XDP:
         details["ifindex"] = struct.unpack_from("=I", union, 0)[0]
-    elif kind in (_LINK_TCX, _LINK_NETKIT):
+    elif kind in (LinkType.TCX, LinkType.NETKIT):
         ifindex, attach_type = struct.unpack_from("=II", union, 0)
         details.update(ifindex=ifindex, attach_type=attach_type)
     return LinkInfo(type=kind, id=int(info.id), prog_id=int(info.prog_id), details=details, raw=union)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from ..enums import MapFlags
 from . import attrs
 from ._buffers import in_buffer, join_items, obj_name, out_buffer
 from .errors import KernelError
@@ -29,30 +30,6 @@ class UpdateFlags(enum.IntFlag):
     NOEXIST = 1
     EXIST = 2
     F_LOCK = 4
-
-
-class MapCreateFlags(enum.IntFlag):
-    """``map_flags`` of BPF_MAP_CREATE (uapi ``BPF_F_*``)."""
-
-    NO_PREALLOC = 1 << 0
-    NO_COMMON_LRU = 1 << 1
-    NUMA_NODE = 1 << 2
-    RDONLY = 1 << 3
-    WRONLY = 1 << 4
-    STACK_BUILD_ID = 1 << 5
-    ZERO_SEED = 1 << 6
-    RDONLY_PROG = 1 << 7
-    WRONLY_PROG = 1 << 8
-    CLONE = 1 << 9
-    MMAPABLE = 1 << 10
-    PRESERVE_ELEMS = 1 << 11
-    INNER_MAP = 1 << 12
-    LINK = 1 << 13
-    PATH_FD = 1 << 14
-    VTYPE_BTF_OBJ_FD = 1 << 15
-    TOKEN_FD = 1 << 16
-    SEGV_ON_FAULT = 1 << 17
-    NO_USER_CONV = 1 << 18
 
 
 FdLike = FD | int
@@ -81,7 +58,7 @@ def map_create(
         key_size=key_size,
         value_size=value_size,
         max_entries=max_entries,
-        map_flags=flags | (MapCreateFlags.NUMA_NODE if numa_node is not None else 0),
+        map_flags=flags | (MapFlags.NUMA_NODE if numa_node is not None else 0),
         inner_map_fd=fd_number(inner_map_fd),
         numa_node=numa_node or 0,
         map_name=obj_name(name),
@@ -362,7 +339,6 @@ def split_percpu(raw: bytes, value_size: int) -> list[bytes]:
 
 __all__ = [
     "BatchResult",
-    "MapCreateFlags",
     "UpdateFlags",
     "map_contains_value",
     "map_create",

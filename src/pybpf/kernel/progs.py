@@ -38,20 +38,6 @@ class LogLevel(enum.IntFlag):
     STATS = 4
 
 
-class ProgFlags(enum.IntFlag):
-    """``prog_flags`` of BPF_PROG_LOAD (uapi ``BPF_F_*``)."""
-
-    STRICT_ALIGNMENT = 1 << 0
-    ANY_ALIGNMENT = 1 << 1
-    TEST_RND_HI32 = 1 << 2
-    TEST_STATE_FREQ = 1 << 3
-    SLEEPABLE = 1 << 4
-    XDP_HAS_FRAGS = 1 << 5
-    XDP_DEV_BOUND_ONLY = 1 << 6
-    TEST_REG_INVARIANTS = 1 << 7
-    TOKEN_FD = 1 << 16
-
-
 @dataclass(frozen=True)
 class LoadOptions:
     """Everything of BPF_PROG_LOAD besides type, instructions and license."""
@@ -346,7 +332,6 @@ __all__ = [
     "DEFAULT_LOG_SIZE",
     "LoadOptions",
     "LogLevel",
-    "ProgFlags",
     "TestRunFlags",
     "TestRunResult",
     "prog_bind_map",
