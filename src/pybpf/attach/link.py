@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
 from typing import Protocol, runtime_checkable
 
+from pybpf._closing import Closing
 from pybpf.errors import Error
 from pybpf.kernel.fd import FD
 from pybpf.kernel.info import LinkInfo, link_info
@@ -57,7 +57,7 @@ def _release(undo: Callable[[], None] | None, fds: list[FD]) -> None:
         fd.close()
 
 
-class Link:
+class Link(Closing):
     """An attached program; ``close()`` detaches (idempotent), also via ``with`` or at GC.
 
     ``bpf_links`` are BPF link fds (pinnable, updatable); ``fds`` every fd owned, in the order
@@ -144,17 +144,6 @@ class Link:
     def close(self) -> None:
         """Detach and release every fd; later calls do nothing."""
         self._finalizer()
-
-    def __enter__(self) -> Link:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ", ".join(str(fd.raw) for fd in self._fds if not fd.closed)

@@ -32,8 +32,6 @@ _LIBRARY_DIRS = (
     "/usr/local/lib",
 )
 
-_FUNC_TYPES = ("STT_FUNC", "STT_GNU_IFUNC", "STT_LOOS")
-
 
 class SymbolNotFound(Error, LookupError):
     """The binary has no defined function symbol of that name."""
@@ -69,48 +67,40 @@ def find_library(name: str) -> str:
 
 def vaddr_to_offset(segments: list[tuple[int, int, int, int]], vaddr: int) -> int | None:
     """File offset of ``vaddr`` given PT_LOAD ``(p_vaddr, p_memsz, p_offset, p_filesz)`` rows."""
-    for p_vaddr, p_memsz, p_offset, p_filesz in segments:
-        if p_vaddr <= vaddr < p_vaddr + min(p_memsz, p_filesz):
-            return vaddr - p_vaddr + p_offset
-    return None
+    from pybpf.elf.container import PT_LOAD, Segment
+    from pybpf.elf.container import vaddr_to_offset as translate
+
+    rows = [
+        Segment(PT_LOAD, 0, p_offset, p_vaddr, p_filesz, p_memsz)
+        for p_vaddr, p_memsz, p_offset, p_filesz in segments
+    ]
+    return translate(rows, vaddr)
 
 
 def resolve_symbol(path: str | os.PathLike[str], symbol: str) -> ResolvedSymbol:
     """Resolve function ``symbol`` of an ELF file to the file offset a uprobe needs."""
-    from elftools.common.exceptions import ELFError as PyELFError
-    from elftools.elf.elffile import ELFFile
+    # Imported here: the ELF reader is not needed by programs that attach no uprobe.
+    from pybpf.symbols.elffile import SHN_UNDEF, ELFFile, SymbolType
 
     real = find_library(os.fspath(path))
     try:
         with open(real, "rb") as stream:
-            elf = ELFFile(stream)
-            segments = [
-                (seg["p_vaddr"], seg["p_memsz"], seg["p_offset"], seg["p_filesz"])
-                for seg in elf.iter_segments()
-                if seg["p_type"] == "PT_LOAD"
-            ]
-            address = None
-            for section_name in (".symtab", ".dynsym"):
-                table = elf.get_section_by_name(section_name)
-                if table is None or not hasattr(table, "get_symbol_by_name"):
-                    continue
-                for sym in table.get_symbol_by_name(symbol) or []:
-                    if (
-                        sym["st_info"]["type"] in _FUNC_TYPES
-                        and sym["st_shndx"] != "SHN_UNDEF"
-                        and sym["st_value"]
-                    ):
-                        address = int(sym["st_value"])
-                        break
-                if address is not None:
-                    break
+            data = stream.read()
     except OSError as exc:
         raise SymbolNotFound(f"cannot read {real}: {exc.strerror}") from None
-    except (PyELFError, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
-        raise ELFError(f"{real}: not a readable ELF file ({exc})") from None
+    elf = ELFFile(data, path=real)
+    function_types = (SymbolType.FUNC, SymbolType.GNU_IFUNC)
+    address = None
+    for table in (".symtab", ".dynsym"):
+        for sym in elf.symbols(table):
+            if sym.name == symbol and sym.type in function_types and sym.shndx != SHN_UNDEF and sym.value:
+                address = sym.value
+                break
+        if address is not None:
+            break
     if address is None:
         raise SymbolNotFound(f"{real} has no defined function {symbol!r}")
-    offset = vaddr_to_offset(segments, address)
+    offset = elf.vaddr_to_offset(address)
     if offset is None:
         raise ELFError(f"{real}: {symbol} at {address:#x} is not inside any PT_LOAD segment")
     return ResolvedSymbol(path=str(Path(real).resolve()), name=symbol, address=address, offset=offset)

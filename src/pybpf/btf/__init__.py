@@ -6,8 +6,9 @@ it returns.  Types are frozen dataclasses that refer to each other by id.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from .errors import BTFError, CodecError, TypeNotFound
 from .fields import FieldLocation
 from .spec import BTF, Header
@@ -61,15 +62,7 @@ if TYPE_CHECKING:
     from .ext import BTFExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pybpf.btf' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -23,15 +23,14 @@ def read_btf_bytes(path: Path) -> bytes:
         raise click.FileError(str(path), hint=exc.strerror or str(exc)) from exc
     if data[:4] != b"\x7fELF":
         return data
-    import io
-
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
+    from ..elf.container import read_header, read_sections, section_bytes
+    from ..errors import ELFError
 
     try:
-        section = ELFFile(io.BytesIO(data)).get_section_by_name(".BTF")
-        blob = section.data() if section is not None else None
-    except (ELFError, ValueError, KeyError, IndexError) as exc:
+        sections = read_sections(data, read_header(data))
+        section = next((s for s in sections if s.name == ".BTF"), None)
+        blob = section_bytes(data, section) if section is not None else None
+    except ELFError as exc:
         raise BTFError(f"cannot read ELF object {path}: {exc}") from exc
     if blob is None:
         raise BTFError(f"{path} has no .BTF section (compile with -g)")

@@ -1,10 +1,10 @@
 """Read the ELF container of a BPF object into plain records.
 
-The header, the section table and the handful of fixed-size tables a BPF object needs (symbols,
-``REL`` relocations) are unpacked here with ``struct`` and bounds checks.  Everything below
-this module works on these records, so a corrupted file fails *here*, with a
-:class:`pybpf.errors.ELFError` naming the section and offset, instead of deep inside the parser
-with whatever exception a general-purpose ELF library happened to raise.
+The tables themselves are walked by :mod:`pybpf.elf.container`, the reader shared with the
+user-binary side (:mod:`pybpf.symbols`); this module adds what is particular to BPF objects:
+the policy (64-bit little-endian ``EM_BPF`` relocatable objects only, one symbol table),
+contents read eagerly, and ``REL``/``RELA`` relocations.  A corrupted file fails *here*, with a
+:class:`pybpf.errors.ELFError` naming the section and offset, instead of deep inside the parser.
 """
 
 from __future__ import annotations
@@ -15,55 +15,28 @@ from dataclasses import dataclass, field
 
 from ..btf.records import FrozenRecord, finish, set_field
 from ..errors import ELFError
+from .container import (
+    SHN_ABS,
+    SHN_COMMON,
+    SHN_LORESERVE,
+    SHN_UNDEF,
+    Section,
+    SectionFlags,
+    SectionType,
+    Symbol,
+    SymbolBind,
+    SymbolType,
+    read_header,
+    read_sections,
+    read_symbols,
+    strings_of,
+)
 
 EM_BPF = 247
 ET_REL = 1
-SHN_UNDEF = 0
-SHN_LORESERVE = 0xFF00
-SHN_ABS = 0xFFF1
-SHN_COMMON = 0xFFF2
 
-_SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym
 _REL = struct.Struct("<QQ")  # Elf64_Rel
 _RELA = struct.Struct("<QQq")  # Elf64_Rela
-_EHDR = struct.Struct("<HHIQQQ")  # e_type .. e_shoff
-_EHDR_TAIL = struct.Struct("<HHH")  # e_shentsize, e_shnum, e_shstrndx
-_SHDR = struct.Struct("<IIQQQQIIQQ")  # Elf64_Shdr
-SHN_XINDEX = 0xFFFF
-
-
-class SectionType(enum.IntEnum):
-    NULL = 0
-    PROGBITS = 1
-    SYMTAB = 2
-    STRTAB = 3
-    RELA = 4
-    HASH = 5
-    DYNAMIC = 6
-    NOTE = 7
-    NOBITS = 8
-    REL = 9
-
-
-class SectionFlags(enum.IntFlag):
-    NONE = 0
-    WRITE = 0x1
-    ALLOC = 0x2
-    EXECINSTR = 0x4
-
-
-class SymbolType(enum.IntEnum):
-    NOTYPE = 0
-    OBJECT = 1
-    FUNC = 2
-    SECTION = 3
-    FILE = 4
-
-
-class SymbolBind(enum.IntEnum):
-    LOCAL = 0
-    GLOBAL = 1
-    WEAK = 2
 
 
 class RelocType(enum.IntEnum):
@@ -75,98 +48,6 @@ class RelocType(enum.IntEnum):
     R_64_ABS32 = 3  # data: 32-bit address
     R_64_NODYLD32 = 4  # .BTF/.BTF.ext offsets
     R_64_32 = 10  # call: instruction-relative offset
-
-
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Section(FrozenRecord):
-    """One section header with its contents (empty for NOBITS and the null section)."""
-
-    index: int
-    name: str
-    type: int
-    flags: int
-    offset: int
-    size: int
-    link: int
-    info: int
-    entsize: int
-    data: bytes
-
-    @property
-    def is_exec(self) -> bool:
-        return self.type == SectionType.PROGBITS and bool(self.flags & SectionFlags.EXECINSTR)
-
-    @property
-    def is_alloc(self) -> bool:
-        return bool(self.flags & SectionFlags.ALLOC)
-
-    def __init__(
-        self,
-        index: int,
-        name: str,
-        type: int,
-        flags: int,
-        offset: int,
-        size: int,
-        link: int,
-        info: int,
-        entsize: int,
-        data: bytes,
-    ) -> None:
-        set_field(self, "index", index)
-        set_field(self, "name", name)
-        set_field(self, "type", type)
-        set_field(self, "flags", flags)
-        set_field(self, "offset", offset)
-        set_field(self, "size", size)
-        set_field(self, "link", link)
-        set_field(self, "info", info)
-        set_field(self, "entsize", entsize)
-        set_field(self, "data", data)
-
-
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Symbol(FrozenRecord):
-    """One ``Elf64_Sym``; ``type``, ``bind`` and ``visibility`` are unpacked from its info bytes."""
-
-    index: int
-    name: str
-    value: int
-    size: int
-    type: int
-    bind: int
-    visibility: int
-    shndx: int
-
-    @property
-    def is_undefined(self) -> bool:
-        return self.shndx == SHN_UNDEF
-
-    @property
-    def is_weak(self) -> bool:
-        return self.bind == SymbolBind.WEAK
-
-    def __init__(
-        self,
-        index: int,
-        name: str,
-        value: int,
-        size: int,
-        type: int,
-        bind: int,
-        visibility: int,
-        shndx: int,
-    ) -> None:
-        set_field(self, "index", index)
-        set_field(self, "name", name)
-        set_field(self, "value", value)
-        set_field(self, "size", size)
-        set_field(self, "type", type)
-        set_field(self, "bind", bind)
-        set_field(self, "visibility", visibility)
-        set_field(self, "shndx", shndx)
 
 
 @finish
@@ -224,8 +105,14 @@ def read_elf(data: bytes) -> ElfFile:
         raise ELFError("not a 64-bit ELF object (BPF objects are ELFCLASS64)", offset=4)
     if data[5] != 1:
         raise ELFError("big-endian objects are not supported (compile with -target bpfel)", offset=5)
-    raw = _read_sections(data)
-    sections = raw
+    header = read_header(data)
+    if header.machine != EM_BPF:
+        raise ELFError(f"not a BPF object (e_machine {header.machine})", offset=0x12)
+    if header.type != ET_REL:
+        raise ELFError(
+            f"not a relocatable object (e_type {header.type}); pass the .o clang wrote", offset=0x10
+        )
+    sections = read_sections(data, header, with_data=True)
     elf = ElfFile(sections=sections, symbols=[])
     for s in sections:
         elf.by_name.setdefault(s.name, s)
@@ -233,101 +120,16 @@ def read_elf(data: bytes) -> ElfFile:
     if len(symtabs) > 1:
         raise ELFError("more than one symbol table", section=symtabs[1].name)
     if symtabs:
-        elf.symbols = _read_symbols(elf, symtabs[0])
+        symtab = symtabs[0]
+        strtab = strings_of(sections, symtab)
+        # entsize left at 0: entries are Elf64_Sym-sized whatever sh_entsize claims.
+        elf.symbols = read_symbols(header, symtab, symtab.data, strtab.data, section_count=len(sections))
     for s in sections:
         if s.type in (SectionType.REL, SectionType.RELA):
             if not 0 <= s.info < len(sections):
                 raise ELFError(f"relocates missing section #{s.info}", section=s.name)
             elf.rel_sections.setdefault(s.info, []).append(s)
     return elf
-
-
-def _read_sections(data: bytes) -> list[Section]:
-    """Walk the section header table with ``struct``: a BPF object needs nothing more of ELF.
-
-    pyelftools did this job before, but importing it cost more than parsing the whole object.
-    The rules are those of the ELF ABI, including extended numbering (``e_shnum == 0`` and
-    ``e_shstrndx == SHN_XINDEX`` moving the real values into section 0's header).
-    """
-    etype, machine, _version, _entry, _phoff, shoff = _EHDR.unpack_from(data, 0x10)
-    shentsize, shnum, shstrndx = _EHDR_TAIL.unpack_from(data, 0x3A)
-    if machine != EM_BPF:
-        raise ELFError(f"not a BPF object (e_machine {machine})", offset=0x12)
-    if etype != ET_REL:
-        raise ELFError(f"not a relocatable object (e_type {etype}); pass the .o clang wrote", offset=0x10)
-    if shoff and shentsize < _SHDR.size:
-        raise ELFError(f"unreadable section header table: too small e_shentsize {shentsize}", offset=0x3A)
-
-    def header(index: int) -> tuple[int, ...]:
-        at = shoff + index * shentsize
-        if at + _SHDR.size > len(data):
-            raise ELFError(f"unreadable header of section #{index}: past the end of the file", offset=0x28)
-        return _SHDR.unpack_from(data, at)
-
-    count = 0
-    if shoff:
-        count = shnum if shnum else header(0)[5]
-    if count > 65535 or count * 64 > len(data):
-        raise ELFError(f"section header count {count} does not fit the file", offset=0x3C)
-    names_data = b""
-    if count:
-        if shstrndx == SHN_XINDEX:
-            shstrndx = header(0)[6]
-        names = header(shstrndx)
-        names_data = _slice(data, names[4], names[5], "section names", 0x3E)
-    sections: list[Section] = []
-    for index in range(count):
-        name_off, stype, flags, _addr, offset, size, link, info, _align, entsize = header(index)
-        name = _cstring(names_data, name_off, f"name of section #{index}")
-        if stype in (SectionType.NOBITS, SectionType.NULL):
-            body = b""
-        else:
-            body = _slice(data, offset, size, name or f"#{index}", offset)
-        sections.append(Section(index, name, stype, flags, offset, size, link, info, entsize, body))
-    return sections
-
-
-def _slice(data: bytes, offset: int, size: int, what: str, at: int) -> bytes:
-    if offset < 0 or size < 0 or offset + size > len(data):
-        raise ELFError(
-            f"{what}: contents [{offset:#x}, {offset + size:#x}) run past the end of the file ({len(data):#x})",
-            section=what,
-            offset=at,
-        )
-    return data[offset : offset + size]
-
-
-def _cstring(table: bytes, offset: int, what: str) -> str:
-    if offset < 0 or offset >= len(table):
-        if offset == 0:
-            return ""
-        raise ELFError(f"{what}: string offset {offset:#x} outside the string table", offset=offset)
-    end = table.find(b"\0", offset)
-    if end < 0:
-        raise ELFError(f"{what}: unterminated string", offset=offset)
-    try:
-        return table[offset:end].decode()
-    except UnicodeDecodeError as exc:
-        raise ELFError(f"{what}: name is not UTF-8", offset=offset) from exc
-
-
-def _read_symbols(elf: ElfFile, symtab: Section) -> list[Symbol]:
-    if symtab.size % _SYM.size:
-        raise ELFError(f"size {symtab.size} is not a multiple of {_SYM.size}", section=symtab.name)
-    if not 0 < symtab.link < len(elf.sections):
-        raise ELFError(f"string table index {symtab.link} is invalid", section=symtab.name)
-    strtab = elf.sections[symtab.link].data
-    symbols = []
-    for index, (name_off, info, other, shndx, value, size) in enumerate(_SYM.iter_unpack(symtab.data)):
-        name = _cstring(strtab, name_off, f"symbol #{index}")
-        if shndx != SHN_UNDEF and shndx < SHN_LORESERVE and shndx >= len(elf.sections):
-            raise ELFError(
-                f"symbol {name or index!r} refers to missing section #{shndx}",
-                section=symtab.name,
-                offset=index * _SYM.size,
-            )
-        symbols.append(Symbol(index, name, value, size, info & 0xF, info >> 4, other & 0x3, shndx))
-    return symbols
 
 
 def _read_relocs(elf: ElfFile, rel: Section) -> list[Reloc]:
@@ -355,6 +157,7 @@ __all__ = [
     "EM_BPF",
     "SHN_ABS",
     "SHN_COMMON",
+    "SHN_LORESERVE",
     "SHN_UNDEF",
     "ElfFile",
     "Reloc",

@@ -15,9 +15,9 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from .._closing import Closing
 from .errors import BufferTooSmall, DeadlineExceeded, EventsError, ReaderClosed
 
 T = TypeVar("T")
@@ -80,7 +80,7 @@ class Waiter:
             pass
 
 
-class Reader(Generic[T]):
+class Reader(Closing, Generic[T]):
     """Base of the event readers; records are ``bytes`` or whatever ``decoder`` returns."""
 
     def __init__(self, wait_fds: list[int], decoder: Decoder | None = None) -> None:
@@ -313,24 +313,11 @@ class Reader(Generic[T]):
         if not waiting:
             self._waiter.close()
 
-    def __enter__(self: _R) -> _R:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __del__(self) -> None:
         try:
             self.close()
         except Exception:  # interpreter shutdown: nothing sensible to report
             pass
 
-
-_R = TypeVar("_R", bound="Reader[Any]")
 
 __all__ = ["Decoder", "Reader", "ReaderStats", "Waiter"]

@@ -10,17 +10,16 @@ import ctypes
 import errno as _errno
 import os
 import struct
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..btf import BTF
-from ..enums import MapFlags, MapType
+from ..enums import MapType
 from ..errors import Error
 from ..kernel import (
     FD,
     KernelError,
     KeyNotFound,
-    UpdateFlags,
     attrs,
     map_contains_value,
     map_delete,
@@ -34,43 +33,22 @@ from ..kernel import (
     possible_cpus,
 )
 from ..kernel.syscall import Cmd, bpf
-from .values import MapValueError, codec_of, int_layout, lpm_key, record_decoder
+from .model import ARRAY_TYPES, KEYLESS_TYPES, PERCPU_TYPES, MapBase, PerCPU
+from .values import int_layout
 
 if TYPE_CHECKING:
     from ..events import PerfBuffer, RingBuffer
     from ..events.reader import Decoder
 
-PERCPU_TYPES = frozenset(
-    {MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH, MapType.PERCPU_CGROUP_STORAGE}
-)
-ARRAY_TYPES = frozenset(
-    {
-        MapType.ARRAY,
-        MapType.PERCPU_ARRAY,
-        MapType.PROG_ARRAY,
-        MapType.ARRAY_OF_MAPS,
-        MapType.PERF_EVENT_ARRAY,
-        MapType.CGROUP_ARRAY,
-    }
-)
-KEYLESS_TYPES = frozenset({MapType.QUEUE, MapType.STACK, MapType.BLOOM_FILTER})
 _NO_BATCH_ERRNOS = {_errno.EINVAL, _errno.ENOTSUP, _errno.EOPNOTSUPP, 524, _errno.ENOSYS}
 
 BATCH_CHUNK = 4096
 
 
-class PerCPU(list[Any]):
-    """One value per possible CPU, as a per-CPU map returns them; ``sum()`` adds them up."""
-
-    def sum(self) -> Any:
-        total: Any = 0
-        for value in self:
-            total = total + value
-        return total
-
-
-class Map(MutableMapping[Any, Any]):
+class Map(MapBase):
     """A kernel map; owns its fd (``close()``, or through the :class:`Object` holding it)."""
+
+    fd: FD
 
     def __init__(
         self,
@@ -86,22 +64,25 @@ class Map(MutableMapping[Any, Any]):
         key_type_id: int = 0,
         value_type_id: int = 0,
     ) -> None:
-        self.fd = fd
-        self.name = name
         try:
-            self.type: MapType | int = MapType(type)
+            type = MapType(type)
         except ValueError:
-            self.type = type
-        self.key_size = key_size
-        self.value_size = value_size
-        self.max_entries = max_entries
-        self.flags = MapFlags(flags)
-        self.btf = btf
-        self._key = codec_of(btf, key_type_id, key_size, "key")
-        self._value = codec_of(btf, value_type_id, value_size, "value")
-        self.percpu = self.type in PERCPU_TYPES
-        self._stride = (value_size + 7) & ~7
-        self._ncpus = possible_cpus() if self.percpu else 1
+            pass
+        percpu = type in PERCPU_TYPES
+        super().__init__(
+            fd,
+            name,
+            type,
+            key_size,
+            value_size,
+            max_entries,
+            flags,
+            btf=btf,
+            key_type_id=key_type_id,
+            value_type_id=value_type_id,
+            percpu=percpu,
+            ncpus=possible_cpus() if percpu else 1,
+        )
         self._syscall_value_size = self._stride * self._ncpus if self.percpu else value_size
         self._batch_ok = self.type not in KEYLESS_TYPES and self.type is not MapType.LPM_TRIE
 
@@ -137,9 +118,7 @@ class Map(MutableMapping[Any, Any]):
         """A reader of this ring buffer map; ``type="struct event"`` decodes records through BTF."""
         from ..events import RingBuffer
 
-        if type is not None:
-            decoder = record_decoder(self.btf, type, f"map {self.name!r}")
-        return RingBuffer(self.fd, decoder=decoder)
+        return RingBuffer(self.fd, decoder=self._record_decoder(type, decoder))
 
     def perf_buffer(
         self, *, type: str | None = None, decoder: Decoder | None = None, pages: int = 8
@@ -147,9 +126,7 @@ class Map(MutableMapping[Any, Any]):
         """A reader of this perf event array (one ring per CPU); ``type`` as for :meth:`ring_buffer`."""
         from ..events import PerfBuffer
 
-        if type is not None:
-            decoder = record_decoder(self.btf, type, f"map {self.name!r}")
-        return PerfBuffer(self.fd, decoder=decoder, pages=pages)
+        return PerfBuffer(self.fd, decoder=self._record_decoder(type, decoder), pages=pages)
 
     def pin(self, path: str | os.PathLike[str]) -> None:
         """Pin the map in bpffs so it outlives this process."""
@@ -157,12 +134,6 @@ class Map(MutableMapping[Any, Any]):
 
     def close(self) -> None:
         self.fd.close()
-
-    def __enter__(self) -> Map:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def info(self) -> Any:
@@ -174,83 +145,40 @@ class Map(MutableMapping[Any, Any]):
         """Make the map read-only from user space."""
         map_freeze(self.fd)
 
-    # ---------------------------------------------------------------- encoding
-
-    def encode_key(self, key: Any) -> bytes:
-        if self.type is MapType.LPM_TRIE:
-            raw = lpm_key(key, self.key_size)
-            if raw is not None:
-                return raw
-        return self._key.encode(key)
-
-    def decode_key(self, raw: bytes) -> Any:
-        return self._key.decode(raw)
-
-    def encode_value(self, value: Any) -> bytes:
-        if not self.percpu:
-            return self._value.encode(value)
-        if isinstance(value, list | tuple):
-            if len(value) != self._ncpus:
-                raise MapValueError(f"{self.name}: {len(value)} per-CPU values for {self._ncpus} CPUs")
-            parts = [self._value.encode(v) for v in value]
-        else:
-            parts = [self._value.encode(value)] * self._ncpus
-        pad = bytes(self._stride - self.value_size)
-        return b"".join(p + pad for p in parts)
-
-    def decode_value(self, raw: bytes) -> Any:
-        if not self.percpu:
-            return self._value.decode(raw)
-        stride, size = self._stride, self.value_size
-        return PerCPU(self._value.decode(raw[i : i + size]) for i in range(0, stride * self._ncpus, stride))
-
-    # ---------------------------------------------------------------- mapping protocol
-
-    def __getitem__(self, key: Any) -> Any:
-        raw = map_lookup(self.fd, self.encode_key(key), self._syscall_value_size)
-        return self.decode_value(raw)
-
+    # ---------------------------------------------------------------- raw operations
     def get_raw(self, key: bytes) -> bytes:
         return map_lookup(self.fd, key, self._syscall_value_size)
 
-    def __setitem__(self, key: Any, value: Any) -> None:
-        map_update(self.fd, self.encode_key(key), self.encode_value(value))
+    def _lookup_or_none(self, key: bytes) -> bytes | None:
+        try:
+            return map_lookup(self.fd, key, self._syscall_value_size)
+        except KeyNotFound:
+            return None
 
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        """``update(key, value, flags=UpdateFlags.ANY)``, or dict-style ``update(mapping)``."""
-        if len(args) >= 2:
-            key, value = args[0], args[1]
-            flags = args[2] if len(args) > 2 else kwargs.pop("flags", UpdateFlags.ANY)
-            map_update(self.fd, self.encode_key(key), self.encode_value(value), int(flags))
-            return
-        super().update(*args, **kwargs)
+    def _raw_update(self, key: bytes, value: bytes, flags: int) -> None:
+        map_update(self.fd, key, value, flags)
 
-    def __delitem__(self, key: Any) -> None:
-        map_delete(self.fd, self.encode_key(key))
+    def _raw_delete(self, key: bytes) -> None:
+        map_delete(self.fd, key)
+
+    def _raw_push(self, value: bytes, flags: int) -> None:
+        map_update(self.fd, None, value, flags)
+
+    def _raw_pop(self) -> bytes:
+        return map_lookup_and_delete(self.fd, None, self._syscall_value_size)
+
+    def _raw_peek(self) -> bytes:
+        return map_lookup(self.fd, None, self._syscall_value_size)
 
     def __contains__(self, key: object) -> bool:
         if self.type is MapType.BLOOM_FILTER:
             # A bloom filter holds values, not keys: ``v in m`` asks "maybe seen?".
             return map_contains_value(self.fd, self.encode_value(key))
-        try:
-            map_lookup(self.fd, self.encode_key(key), self._syscall_value_size)
-        except KeyNotFound:
-            return False
-        return True
-
-    def __len__(self) -> int:
-        if self.type in ARRAY_TYPES:
-            return self.max_entries
-        return sum(1 for _ in self._raw_keys())
-
-    def __iter__(self) -> Iterator[Any]:
-        decode = self._key.decode
-        for raw in self._raw_keys():
-            yield decode(raw)
+        return super().__contains__(key)
 
     def _raw_keys(self) -> Iterator[bytes]:
         if self.type in KEYLESS_TYPES:
-            raise Error(f"{self.name}: a {MapType(self.type).name.lower()} map has no keys to iterate")
+            raise self._keyless_error()
         if self._batch_ok:
             try:
                 for keys, _values, count in self._batches():
@@ -276,11 +204,7 @@ class Map(MutableMapping[Any, Any]):
                 return
             except _NoBatch:
                 pass
-        for key in self._raw_keys():
-            try:
-                yield key, map_lookup(self.fd, key, self._syscall_value_size)
-            except KeyNotFound:
-                continue  # deleted while walking
+        yield from super().raw_items()
 
     def items(self) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
         """Every (key, value), decoded; uses batch lookups and bulk integer decoding."""
@@ -296,16 +220,7 @@ class Map(MutableMapping[Any, Any]):
                 return
             except _NoBatch:
                 pass
-        dk, dv = self._key.decode, self.decode_value
-        for key, value in self.raw_items():
-            yield dk(key), dv(value)
-
-    def keys(self) -> Iterator[Any]:  # type: ignore[override]
-        return iter(self)
-
-    def values(self) -> Iterator[Any]:  # type: ignore[override]
-        for _key, value in self.items():
-            yield value
+        yield from super().items()
 
     # ---------------------------------------------------------------- bulk access
 
@@ -325,10 +240,7 @@ class Map(MutableMapping[Any, Any]):
                 total += count
         except _NoBatch:
             # No batch support for this map type: same result, one element at a time.
-            for key, value in self.raw_items():
-                key_parts.append(key)
-                value_parts.append(value)
-                total += 1
+            return super().lookup_batch(chunk)
         return b"".join(key_parts), b"".join(value_parts), total
 
     def _batches(self, chunk: int = BATCH_CHUNK) -> Iterator[tuple[bytes, bytes, int]]:
@@ -377,28 +289,6 @@ class Map(MutableMapping[Any, Any]):
                 return
             ctypes.memmove(cursor_in, cursor_out, cursor_size)
             first = False
-
-    # ---------------------------------------------------------------- queue / stack
-
-    def push(self, value: Any, flags: int = UpdateFlags.ANY) -> None:
-        """Add to a queue or stack (``flags=BPF_EXIST`` overwrites the oldest when full)."""
-        map_update(self.fd, None, self.encode_value(value), int(flags))
-
-    def pop(self, *args: Any) -> Any:
-        """Queue/stack: take the next value (``KeyNotFound`` when empty); others: dict ``pop``."""
-        if self.type in (MapType.QUEUE, MapType.STACK) and not args:
-            return self.decode_value(map_lookup_and_delete(self.fd, None, self._syscall_value_size))
-        return super().pop(*args)
-
-    def peek(self) -> Any:
-        """Queue/stack: the next value without taking it."""
-        return self.decode_value(map_lookup(self.fd, None, self._syscall_value_size))
-
-    def __repr__(self) -> str:
-        kind = self.type.name.lower() if isinstance(self.type, MapType) else str(self.type)
-        return (
-            f"<Map {self.name!r} {kind} key {self.key_size}B value {self.value_size}B max {self.max_entries}>"
-        )
 
 
 class _NoBatch(Exception):

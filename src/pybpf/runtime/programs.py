@@ -10,6 +10,7 @@ from ..btf.records import FrozenRecord, finish, set_field
 from ..enums import AttachType, ProgramType
 from ..errors import NotSupported
 from ..kernel import FD, obj_pin, prog_test_run
+from .model import ProgramBase
 
 if TYPE_CHECKING:
     from ..kernel.info import ProgInfo
@@ -32,8 +33,10 @@ class RunResult(FrozenRecord):
         set_field(self, "duration_ns", duration_ns)
 
 
-class Program:
+class Program(ProgramBase):
     """A program the kernel accepted; owns its fd."""
+
+    fd: FD
 
     def __init__(
         self,
@@ -46,12 +49,14 @@ class Program:
         attach_target: str = "",
         verifier_log: str = "",
     ) -> None:
-        self.fd = fd
-        self.name = name
-        self.type = type
-        self.section = section
-        self.expected_attach_type = expected_attach_type
-        self.attach_target = attach_target
+        super().__init__(
+            fd,
+            name,
+            type,
+            section=section,
+            expected_attach_type=expected_attach_type,
+            attach_target=attach_target,
+        )
         #: The verifier's log of a successful load, when ``load(..., log_level=N)`` asked for one.
         self.verifier_log = verifier_log
 
@@ -121,15 +126,6 @@ class Program:
 
     def close(self) -> None:
         self.fd.close()
-
-    def __enter__(self) -> Program:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<Program {self.name!r} {self.type.name.lower()} section {self.section!r}>"
 
 
 # Program types whose test run takes a context and nothing else.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+from ..errors import NotSupported
+from ..runtime.model import ObjectBase
 from .host import Host, TracePipe
 from .maps import Map
 from .program import Program
@@ -13,52 +14,28 @@ if TYPE_CHECKING:
     from ..spec import ObjectSpec
 
 
-class Object:
+class Object(ObjectBase[Program, Map]):
     """Programs and maps by name, plus the VM's own extras: ``host`` (clock, CPU, task) and
     ``trace_pipe`` (what ``bpf_printk`` wrote)."""
 
+    _label = "VM Object"
+
     def __init__(self, spec: ObjectSpec, host: Host) -> None:
-        self.spec = spec
+        super().__init__(spec)
         self.host = host
-        self.programs: dict[str, Program] = {}
-        self.maps: dict[str, Map] = {}
-        self.btf_fd = None
-        self._closed = False
 
     @property
     def trace_pipe(self) -> TracePipe:
         return self.host.trace_pipe
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
+    def attach_all(self) -> NoReturn:
+        """Refused: attaching hooks programs into the kernel, and VM programs never reach it.
 
-    def close(self) -> None:
-        """Release programs and maps; safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        for prog in self.programs.values():
-            prog.close()
-        for m in self.maps.values():
-            m.close()
-
-    def __enter__(self) -> Object:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = " closed" if self._closed else ""
-        return (
-            f"<VM Object {self.spec.path or '<bytes>'}: {len(self.programs)} programs, "
-            f"{len(self.maps)} maps{state}>"
+        Call ``test_run`` on the programs instead (or load with ``runtime="kernel"``).
+        """
+        raise NotSupported(
+            "VM programs cannot be attached (attaching needs the kernel): "
+            "run them with Program.test_run, or load with runtime='kernel'"
         )
 
 

@@ -6,6 +6,7 @@ import time
 
 from ..enums import AttachType, ProgramType
 from ..errors import NotSupported
+from ..runtime.model import ProgramBase
 from ..runtime.programs import RunResult
 from .context import RunSetup, setup_for
 from .host import Host
@@ -16,8 +17,11 @@ from .interpreter import Program as Prepared
 TEST_RUN_ON_CPU = 1
 
 
-class Program:
+class Program(ProgramBase):
     """A prepared program; :meth:`test_run` has ``BPF_PROG_TEST_RUN``'s semantics."""
+
+    _label = "VM Program"
+    fd: None
 
     def __init__(
         self,
@@ -30,14 +34,16 @@ class Program:
         expected_attach_type: AttachType | None = None,
         attach_target: str = "",
     ) -> None:
+        super().__init__(
+            None,
+            name,
+            type,
+            section=section,
+            expected_attach_type=expected_attach_type,
+            attach_target=attach_target,
+        )
         self.prepared = prepared
         self.host = host
-        self.fd = None
-        self.name = name
-        self.type = type
-        self.section = section
-        self.expected_attach_type = expected_attach_type
-        self.attach_target = attach_target
         self.id = host.next_id()
         host.programs[self.id] = self
         self.run_count = 0
@@ -135,15 +141,6 @@ class Program:
         if not self._closed:
             self._closed = True
             self.host.programs.pop(self.id, None)
-
-    def __enter__(self) -> Program:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<VM Program {self.name!r} {self.type.name.lower()} section {self.section!r}>"
 
 
 __all__ = ["TEST_RUN_ON_CPU", "Program"]
