@@ -10,8 +10,8 @@ from __future__ import annotations
 import fcntl
 import os
 import weakref
-from types import TracebackType
 
+from pybpf._closing import Closing
 from pybpf.errors import Error
 
 
@@ -42,7 +42,7 @@ def _claim(raw: int) -> int:
     return raw
 
 
-class FD:
+class FD(Closing):
     """One owned file descriptor: ``int(fd)`` for the number, ``close()`` is idempotent."""
 
     __slots__ = ("__weakref__", "_finalizer", "_raw", "kind")
@@ -84,17 +84,6 @@ class FD:
     def dup(self) -> FD:
         """A second owned fd referring to the same kernel object."""
         return FD(fcntl.fcntl(self.raw, fcntl.F_DUPFD_CLOEXEC, 1), self.kind)
-
-    def __enter__(self) -> FD:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else str(self._raw)
