@@ -44,6 +44,7 @@ _LAZY = {
     "VerifierError": ("pybpf.kernel.errors", "VerifierError"),
     "BTFLoadError": ("pybpf.kernel.btf_load", "BTFLoadError"),
     "VMFault": ("pybpf.vm", "VMFault"),
+    "trace_pipe": ("pybpf.tracefs", "trace_pipe"),
 }
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     )
     from .runtime import LoadError, Map, Object, Program, load
     from .spec import MapSpec, ObjectSpec, ProgramSpec
+    from .tracefs import trace_pipe
     from .vm import VMFault
 
 
@@ -107,4 +109,5 @@ __all__ = [
     "VerifierError",
     "build",
     "load",
+    "trace_pipe",
 ]

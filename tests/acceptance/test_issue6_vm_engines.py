@@ -261,13 +261,7 @@ def ringbuf_object(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(
     "options",
     [
-        pytest.param(
-            {},
-            id="kernel",
-            marks=pytest.mark.xfail(
-                strict=True, reason="the kernel runtime's Map has no ring_buffer() (only the VM's has)"
-            ),
-        ),
+        pytest.param({}, id="kernel"),
         pytest.param({"runtime": "vm", "engine": "interpreter"}, id="vm-interpreter"),
         pytest.param({"runtime": "vm", "engine": "jit"}, id="vm-jit"),
     ],
@@ -281,7 +275,7 @@ def test_the_same_user_code_reads_ring_buffer_records_on_either_runtime(
         require_kernel_feature(os.geteuid() == 0, "loading programs needs root")
     with pybpf.load(ringbuf_object, **options) as obj:  # type: ignore[arg-type]
         obj.programs["emit_length"].test_run(bytes(60))
-        reader = obj.maps["events"].ring_buffer()  # type: ignore[attr-defined]
+        reader = obj.maps["events"].ring_buffer()
         record = reader.read(timeout=1.0)
         reader.close()
     assert int.from_bytes(bytes(record), "little") == 60
