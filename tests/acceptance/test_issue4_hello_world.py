@@ -92,9 +92,6 @@ def test_hello_world_counter_global_counts_each_execve(hello_object: Path) -> No
     assert after - before >= 3
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 4 asks for pybpf.trace_pipe(); only pybpf.tracefs.trace_pipe exists"
-)
 def test_trace_pipe_is_exported_as_pybpf_trace_pipe() -> None:
     import pybpf
     from pybpf.tracefs import trace_pipe

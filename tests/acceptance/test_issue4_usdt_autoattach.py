@@ -90,11 +90,6 @@ def _fire(proc: subprocess.Popen[str], times: int) -> None:
         assert proc.stdout.readline().strip() == "fired"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='run/autoattach.py still refuses SEC("usdt/...") ("USDT probe support, which pybpf does not '
-    'have yet") instead of calling pybpf.usdt.attach_usdt',
-)
 def test_attach_all_attaches_a_usdt_section_and_the_program_sees_each_probe_hit(
     target_and_object: tuple[Path, Path], running_target: subprocess.Popen[str]
 ) -> None:

@@ -140,9 +140,6 @@ def test_map_update_with_a_value_of_the_wrong_size_is_a_one_line_error(pinned_pr
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="prog load of a non-ELF file creates PINDIR before parsing (cli/prog_cmd)"
-)
 def test_prog_load_of_a_file_that_is_not_elf_leaves_no_pin_directory(tmp_path: Path, pin_dir: Path) -> None:
     require_kernel_feature(BPFFS.is_dir(), "no bpffs at /sys/fs/bpf")
     junk = tmp_path / "junk.o"
@@ -152,7 +149,6 @@ def test_prog_load_of_a_file_that_is_not_elf_leaves_no_pin_directory(tmp_path: P
     assert not pin_dir.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 5: btf dump takes only FILE, not id N | prog P | map M")
 def test_btf_dump_accepts_a_btf_id(pinned_prog: Path) -> None:
     btf_id = _prog_json("pinned", str(pinned_prog))["btf_id"]
     done = pybpf_cli("btf", "dump", "id", str(btf_id), "--format", "c")
@@ -160,7 +156,6 @@ def test_btf_dump_accepts_a_btf_id(pinned_prog: Path) -> None:
     assert "xdp_count" in done.stdout or "struct" in done.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="issue 5: prog dump jited shows no source lines from the line info")
 def test_dump_jited_interleaves_source_lines(pinned_prog: Path) -> None:
     done = pybpf_cli("prog", "dump", "jited", "pinned", str(pinned_prog))
     if done.returncode != 0 and "install" in done.stderr:

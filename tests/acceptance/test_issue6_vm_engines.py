@@ -195,19 +195,7 @@ def oob_object(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pybpf.build(src, src.with_suffix(".o"))
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        pytest.param(
-            "interpreter",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the interpreter's XDP packet region spans headroom and tailroom, not data..data_end",
-            ),
-        ),
-        "jit",
-    ],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("program", ["read_past_data_end", "read_into_headroom"])
 def test_xdp_read_outside_data_and_data_end_stops_with_a_vmfault_naming_the_packet(
     oob_object: Path, engine: str, program: str
@@ -219,11 +207,11 @@ def test_xdp_read_outside_data_and_data_end_stops_with_a_vmfault_naming_the_pack
             obj.programs[program].test_run(bytes(14))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6: VMFault names the instruction but not its source line")
-def test_vmfault_of_a_compiled_program_names_its_source_line(oob_object: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_vmfault_of_a_compiled_program_names_its_source_line(oob_object: Path, engine: str) -> None:
     import pybpf
 
-    with pybpf.load(oob_object, runtime="vm", engine="jit") as obj:
+    with pybpf.load(oob_object, runtime="vm", engine=engine) as obj:
         with pytest.raises(pybpf.VMFault, match=r"data\[100\]"):
             obj.programs["read_past_data_end"].test_run(bytes(14))
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from attach_testlib import find_tool, link_gone, load_counter, read_counter, require_kernel_feature
+from attach_testlib import link_gone, load_counter, read_counter, require_kernel_feature
+from netns_testlib import in_netns, send_udp, veth_pair
 
 from pybpf import kernel
 from pybpf.attach import XDPFlags, attach_cgroup, attach_socket_filter, attach_tcx, attach_xdp
@@ -21,7 +19,6 @@ from pybpf.enums import AttachType, ProgramType
 
 pytestmark = pytest.mark.kernel
 
-CLONE_NEWNET = 0x40000000
 XDP_PASS = 2
 TCX_NEXT = -1
 
@@ -114,74 +111,11 @@ def test_legacy_cgroup_attach_is_detached_on_close(counter_map: kernel.FD, cgrou
 
 # -- XDP and tcx on veth, each end in its own namespace ------------------------------------------
 
-_libc = ctypes.CDLL("libc.so.6", use_errno=True)
-
-
-@contextmanager
-def _in_netns(name: str) -> Iterator[None]:
-    """Run the body with this thread in network namespace ``name`` (setns), then come back."""
-    original = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    target = os.open(f"/run/netns/{name}", os.O_RDONLY)
-    try:
-        if _libc.setns(target, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns")
-        try:
-            yield
-        finally:
-            _libc.setns(original, CLONE_NEWNET)
-    finally:
-        os.close(target)
-        os.close(original)
-
 
 @pytest.fixture
 def veth_namespaces(bpf_ok: None) -> Iterator[tuple[str, str]]:
-    """Namespaces (a, b) joined by veth pa (10.213.0.1, in a) <-> pb (10.213.0.2, in b)."""
-    ip = find_tool("ip")
-    require_kernel_feature(ip is not None, "no ip(8) tool")
-    assert ip is not None
-    tag = os.urandom(3).hex()
-    a, b = f"pybpf-a-{tag}", f"pybpf-b-{tag}"
-
-    def run(*args: str) -> None:
-        subprocess.run([ip, *args], check=True, capture_output=True, timeout=30)
-
-    try:
-        run("netns", "add", a)
-        run("netns", "add", b)
-        run("-n", a, "link", "add", "pa", "type", "veth", "peer", "name", "pb", "netns", b)
-        run("-n", a, "addr", "add", "10.213.0.1/24", "dev", "pa")
-        run("-n", b, "addr", "add", "10.213.0.2/24", "dev", "pb")
-        run("-n", a, "link", "set", "pa", "up")
-        run("-n", b, "link", "set", "pb", "up")
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            state = subprocess.run([ip, "-n", b, "-o", "link", "show", "pb"], capture_output=True, text=True)
-            if "state UP" in state.stdout:
-                break
-            time.sleep(0.05)
-    except subprocess.CalledProcessError as exc:
-        for ns in (a, b):
-            subprocess.run([ip, "netns", "del", ns], capture_output=True)
-        require_kernel_feature(False, f"cannot set up veth namespaces: {exc.stderr!r}")
-    try:
-        yield a, b
-    finally:
-        for ns in (a, b):
-            subprocess.run([ip, "netns", "del", ns], capture_output=True, timeout=30)
-
-
-def _send_udp(namespace: str, address: str, count: int = 3) -> None:
-    """Send datagrams from ``namespace``: the ARP exchange and the packets cross the veth pair."""
-    with _in_netns(namespace):
-        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    with sender:
-        for _ in range(count):
-            try:
-                sender.sendto(b"pybpf", (address, 9))
-            except OSError:
-                pass  # unreachable until ARP resolves: still traffic on the wire
-            time.sleep(0.05)
+    with veth_pair() as names:
+        yield names
 
 
 def test_xdp_link_on_veth_sees_packets_from_the_peer_namespace(
@@ -189,11 +123,11 @@ def test_xdp_link_on_veth_sees_packets_from_the_peer_namespace(
 ) -> None:
     a, b = veth_namespaces
     prog = load_counter(ProgramType.XDP, counter_map, XDP_PASS, expected_attach_type=AttachType.XDP)
-    with _in_netns(b):
+    with in_netns(b):
         link = attach_xdp(prog, "pb", XDPFlags(0))
     with link:
         link_id = link.id
-        _send_udp(a, "10.213.0.2")
+        send_udp(a, "10.213.0.2")
         assert read_counter(counter_map) >= 1
     assert link_gone(link_id)
 
@@ -205,7 +139,7 @@ def test_tcx_link_on_veth_counts_traffic_in_its_direction(
     a, b = veth_namespaces
     attach_type = AttachType.TCX_INGRESS if direction == "ingress" else AttachType.TCX_EGRESS
     prog = load_counter(ProgramType.SCHED_CLS, counter_map, TCX_NEXT, expected_attach_type=attach_type)
-    with _in_netns(b):
+    with in_netns(b):
         try:
             link = attach_tcx(prog, "pb", direction)
         except kernel.NotSupportedByKernel as exc:
@@ -213,7 +147,7 @@ def test_tcx_link_on_veth_counts_traffic_in_its_direction(
             raise
     with link:
         assert link.info().details["attach_type"] == attach_type
-        _send_udp(a, "10.213.0.2")
+        send_udp(a, "10.213.0.2")
         assert read_counter(counter_map) >= 1
 
 

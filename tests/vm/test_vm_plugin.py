@@ -53,3 +53,27 @@ def test_plugin_rejects_malformed_hex(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_parse_hex_accepts_spaces_newlines_and_prefix() -> None:
     assert parse_hex("0x01 02\n0a  ") == b"\x01\x02\x0a"
+
+
+@pytest.mark.parametrize(("engine", "jitted"), [("interpreter", 0), ("jit", 1), ("auto", 1), (None, 0)])
+def test_plugin_engine_option_picks_the_engine_and_gives_the_same_r0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], engine: str | None, jitted: int
+) -> None:
+    from pybpf.vm.jit import available
+    from pybpf.vm.jit import program as jit_program
+
+    if not available():
+        pytest.skip("llvmlite is not installed: no JIT engine")
+    made: list[object] = []
+    original = jit_program.Program
+
+    class Recording(original):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(jit_program, "Program", Recording)
+    case = load_case(SUITE / "subnet.data")
+    options = ["--engine", engine] if engine is not None else []
+    assert main([spaced_hex(case.memory), "--program", assemble_case(case).hex(), *options]) == 0
+    assert (int(capsys.readouterr().out, 16), len(made)) == (case.result, jitted)

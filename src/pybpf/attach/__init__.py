@@ -9,8 +9,12 @@ from __future__ import annotations
 from .iterator import IterLink, attach_iter
 from .link import AttachError, FdSource, HasFD, Link, LinkClosed, fd_of, link_ids, open_pinned_link
 from .net import XDPFlags, attach_cgroup, attach_socket_filter, attach_tcx, attach_xdp, ifindex_of
+from .netlink import NetlinkError
 from .perf import attach_perf_event
 from .perf_event import HardwareEvent, PerfEventAttr, PerfType, SoftwareEvent, perf_event_open
+from .sockmap import attach_sockmap
+from .structops import StructOpsState, attach_struct_ops, struct_ops_state
+from .tc import attach_tc_classic
 from .tracing import (
     TargetNotFound,
     attach_btf_id,
@@ -34,10 +38,12 @@ __all__ = [
     "IterLink",
     "Link",
     "LinkClosed",
+    "NetlinkError",
     "PerfEventAttr",
     "PerfType",
     "ResolvedSymbol",
     "SoftwareEvent",
+    "StructOpsState",
     "SymbolNotFound",
     "TargetNotFound",
     "XDPFlags",
@@ -50,6 +56,9 @@ __all__ = [
     "attach_perf_event",
     "attach_raw_tracepoint",
     "attach_socket_filter",
+    "attach_sockmap",
+    "attach_struct_ops",
+    "attach_tc_classic",
     "attach_tcx",
     "attach_tp_btf",
     "attach_tracepoint",
@@ -65,4 +74,5 @@ __all__ = [
     "open_pinned_link",
     "perf_event_open",
     "resolve_symbol",
+    "struct_ops_state",
 ]

@@ -7,10 +7,12 @@ two can be diffed; ``--format c`` writes a ``vmlinux.h``-style header.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
 from ..btf import BTF, BTFError, TypeNotFound
+from .listing import JSONErrorGroup
 
 KERNEL_BTF_DIR = Path("/sys/kernel/btf")
 
@@ -69,21 +71,82 @@ def select_ids(btf: BTF, wanted: tuple[str, ...]) -> list[int] | None:
     return ids
 
 
-@click.group("btf")
+class _BTFGroup(JSONErrorGroup):
+    """``btf list`` and ``btf show`` read the kernel's loaded BTF objects (``pybpf.inspect``):
+    their modules are imported only when they run, so ``btf dump`` of a file does not pay for them."""
+
+    lazy: ClassVar[dict[str, str]] = {"show": "show", "list": "list_"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self.lazy:
+            from . import btf_inspect_cmd
+
+            command = getattr(btf_inspect_cmd, self.lazy[cmd_name])
+        return command
+
+
+@click.group(name="btf", cls=_BTFGroup)
 def btf() -> None:
     """Inspect and dump BTF type information."""
 
 
-@btf.command("dump")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+_SOURCES = ("id", "prog", "map", "file")
+_FORMATS = ("raw", "json", "c")
+
+
+def split_dump_words(words: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """The source words and a trailing bpftool-style ``format raw|c|json``, if any."""
+    items = list(words)
+    if len(items) >= 2 and items[-2] == "format":
+        if items[-1] not in _FORMATS:
+            raise click.UsageError(f"format must be one of {', '.join(_FORMATS)}, not {items[-1]!r}")
+        return items[:-2], items[-1]
+    return items, None
+
+
+def open_source(words: list[str], base: Path | None) -> BTF:
+    """The BTF named by ``words``: ``file F``, a bare FILE, ``id N``, ``prog PROG`` or ``map MAP``."""
+    if not words:
+        raise click.UsageError("expected: btf dump (id N | prog PROG | map MAP | file FILE | FILE)")
+    if words[0] == "file" or words[0] not in _SOURCES:
+        path_words = words[1:] if words[0] == "file" else words
+        if len(path_words) != 1:
+            raise click.UsageError("expected one FILE")
+        path = Path(path_words[0])
+        if not path.is_file():
+            raise click.FileError(str(path), hint="no such file")
+        return open_btf(path, base)
+    from ..inspect import btfsource
+
+    found, rest = btfsource.resolve(words)
+    if rest:
+        raise click.UsageError(f"unexpected arguments: {' '.join(rest)}")
+    base_btf = None
+    if base is not None:
+        base_btf = BTF.from_bytes(read_btf_bytes(base))
+    elif found.split:
+        base_btf = BTF.vmlinux(KERNEL_BTF_DIR / "vmlinux")
+    from ..btf.index import cached_open
+
+    return cached_open(found.data, base=base_btf)
+
+
+@btf.command(
+    "dump",
+    epilog="SOURCE: id N | prog (id N|pinned P|name N|tag T) | map (id N|pinned P|name N) | file F | F",
+)
+@click.argument("source", nargs=-1, required=True)
 @click.option(
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(["raw", "json", "c"]),
-    default="raw",
-    show_default=True,
-    help="raw and json match bpftool; c writes a header.",
+    type=click.Choice(list(_FORMATS)),
+    default=None,
+    help="raw (default) and json match bpftool; c writes a header.  bpftool's trailing `format X` works too.",
 )
 @click.option(
     "--type",
@@ -97,12 +160,22 @@ def btf() -> None:
     "--base",
     "-B",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Base BTF for split BTF (default for /sys/kernel/btf/<module>: vmlinux).",
+    help="Base BTF for split BTF (default for kernel module BTF: vmlinux).",
 )
+@click.option("--json", "-j", "as_json", is_flag=True, help="The same as --format json.")
 @click.option("--pretty", "-p", is_flag=True, help="Indent the JSON output.")
-def dump(file: Path, fmt: str, types: tuple[str, ...], base: Path | None, pretty: bool) -> None:
-    """Dump the BTF of FILE (raw BTF, or a BPF object's .BTF section)."""
-    blob = open_btf(file, base)
+def dump(
+    source: tuple[str, ...],
+    fmt: str | None,
+    types: tuple[str, ...],
+    base: Path | None,
+    as_json: bool,
+    pretty: bool,
+) -> None:
+    """Dump BTF from a file (raw BTF or a BPF object's .BTF) or from a kernel BTF object."""
+    words, trailing = split_dump_words(source)
+    fmt = trailing or fmt or ("json" if as_json else "raw")
+    blob = open_source(words, base)
     ids = select_ids(blob, types)
     if fmt == "raw":
         from ..btf.rawdump import dump_raw
@@ -113,25 +186,13 @@ def dump(file: Path, fmt: str, types: tuple[str, ...], base: Path | None, pretty
 
         text = dump_json(blob, ids, pretty=pretty)
     else:
-        try:
-            from ..btf.cdump import dump_c
-        except ImportError as exc:
-            raise click.ClickException(f"the C header dump is not available in this build ({exc})") from exc
+        from ..btf.cdump import dump_c
+
         text = dump_c(blob, type_ids=ids)
         if not text.endswith("\n"):
             text += "\n"
     click.echo(text, nl=False)
 
 
-__all__ = ["btf", "open_btf", "read_btf_bytes", "select_ids"]
+__all__ = ["btf", "open_btf", "open_source", "read_btf_bytes", "select_ids", "split_dump_words"]
 
-
-def _add_inspect_commands() -> None:
-    """`btf list` and `btf show` inspect the kernel's loaded BTF objects (pybpf.inspect)."""
-    from .btf_inspect_cmd import list_, show
-
-    btf.add_command(show)
-    btf.add_command(list_)
-
-
-_add_inspect_commands()

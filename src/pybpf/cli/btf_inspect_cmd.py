@@ -7,12 +7,12 @@ import click
 from ..inspect import btf as btf_inspect
 from ..inspect.output import render
 from ..kernel import ObjectKind
-from .listing import selected_fds
+from .listing import JSONErrorGroup, selected_fds
 
 _JSON = click.option("--json", "-j", "as_json", is_flag=True, help="bpftool's JSON output.")
 
 
-@click.group(name="btf")
+@click.group(name="btf", cls=JSONErrorGroup)
 def btf() -> None:
     """Inspect BTF objects loaded in the kernel."""
 

@@ -7,12 +7,13 @@ import json
 import click
 
 from ..inspect import cgroups
+from .listing import JSONErrorGroup
 
 _JSON = click.option("--json", "-j", "as_json", is_flag=True, help="bpftool's JSON output.")
 _EFFECTIVE = click.option("--effective", is_flag=True, help="Include programs inherited from ancestors.")
 
 
-@click.group(name="cgroup")
+@click.group(name="cgroup", cls=JSONErrorGroup)
 def cgroup() -> None:
     """Inspect programs attached to cgroups."""
 

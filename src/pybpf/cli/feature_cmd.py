@@ -7,9 +7,10 @@ import json
 import click
 
 from ..inspect import feature as feature_probe
+from .listing import JSONErrorGroup
 
 
-@click.group(name="feature")
+@click.group(name="feature", cls=JSONErrorGroup)
 def feature() -> None:
     """Probe the running kernel for BPF features."""
 

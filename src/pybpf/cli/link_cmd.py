@@ -5,14 +5,15 @@ from __future__ import annotations
 import click
 
 from ..inspect import links, select
-from ..kernel import ObjectKind, link_detach, obj_pin
-from .listing import echo_records, no_more, selected_fds
+from ..inspect.pinning import pin_object
+from ..kernel import ObjectKind, link_detach
+from .listing import JSONErrorGroup, echo_records, no_more, selected_fds
 
 _HELP = "LINK is one of: id N | pinned PATH."
 _JSON = click.option("--json", "-j", "as_json", is_flag=True, help="bpftool's JSON output.")
 
 
-@click.group(name="link")
+@click.group(name="link", cls=JSONErrorGroup)
 def link() -> None:
     """Inspect and manage BPF links."""
 
@@ -42,7 +43,7 @@ def pin(words: tuple[str, ...], as_json: bool) -> None:
     if len(rest) != 1:
         raise click.UsageError("expected: link pin LINK FILE")
     with select.open_one(selector) as fd:
-        obj_pin(fd, rest[0])
+        pin_object(fd, rest[0])
     if as_json:
         click.echo("null")
 

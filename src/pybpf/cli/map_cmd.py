@@ -10,8 +10,9 @@ import click
 from ..inspect import maps, select
 from ..inspect.errors import InspectError
 from ..inspect.mapedit import create_map, split_words, update_flags
-from ..kernel import FD, ObjectKind, map_freeze, obj_pin
-from .listing import echo_records, no_more, selected_fds
+from ..inspect.pinning import pin_object
+from ..kernel import FD, ObjectKind, map_freeze
+from .listing import JSONErrorGroup, echo_records, no_more, selected_fds
 
 _MAP_HELP = "MAP is one of: id N | pinned PATH | name NAME.  DATA is bytes: 0x01 2 3 or hex 01 02 03."
 _JSON = click.option("--json", "-j", "as_json", is_flag=True, help="bpftool's JSON output.")
@@ -22,7 +23,7 @@ def _open(words: Sequence[str]) -> tuple[FD, list[str]]:
     return select.open_one(selector), rest
 
 
-@click.group(name="map")
+@click.group(name="map", cls=JSONErrorGroup)
 def map_() -> None:
     """Inspect and edit BPF maps."""
 
@@ -206,7 +207,7 @@ def pin(words: tuple[str, ...], as_json: bool) -> None:
     if len(rest) != 1:
         raise click.UsageError("expected: map pin MAP FILE")
     with fd:
-        obj_pin(fd, rest[0])
+        pin_object(fd, rest[0])
     if as_json:
         click.echo("null")
 

@@ -7,9 +7,10 @@ import json
 import click
 
 from ..inspect import net as net_inspect
+from .listing import JSONErrorGroup
 
 
-@click.group(name="net")
+@click.group(name="net", cls=JSONErrorGroup)
 def net() -> None:
     """Inspect networking attachments (XDP, tc, tcx, flow dissector)."""
 

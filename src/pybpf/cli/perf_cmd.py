@@ -7,9 +7,10 @@ import json
 import click
 
 from ..inspect import perf as perf_inspect
+from .listing import JSONErrorGroup
 
 
-@click.group(name="perf")
+@click.group(name="perf", cls=JSONErrorGroup)
 def perf() -> None:
     """Inspect perf-event and raw tracepoint attachments."""
 

@@ -9,7 +9,7 @@ import click
 
 from ..inspect import progs, select
 from ..kernel import ObjectKind
-from .listing import echo_records, selected_fds
+from .listing import JSONErrorGroup, echo_records, selected_fds
 
 _SELECTOR_HELP = "PROG is one of: id N | pinned PATH | name NAME | tag TAG."
 
@@ -18,7 +18,7 @@ def _emit(data: Any, as_json: bool, plain: str) -> None:
     click.echo(json.dumps(data) if as_json else plain)
 
 
-@click.group(name="prog")
+@click.group(name="prog", cls=JSONErrorGroup)
 def prog() -> None:
     """Inspect and manage loaded BPF programs."""
 
@@ -90,18 +90,20 @@ def dump_xlated(
 @dump.command(name="jited", epilog=_SELECTOR_HELP)
 @click.argument("selector", nargs=2)
 @click.option("--opcodes", is_flag=True, help="Show the raw bytes of each instruction.")
+@click.option("--linum", is_flag=True, help="Show file, line and column of each source line.")
 @click.option("--json", "-j", "as_json", is_flag=True, help="JSON output.")
-def dump_jited(selector: tuple[str, str], opcodes: bool, as_json: bool) -> None:
+def dump_jited(selector: tuple[str, str], opcodes: bool, linum: bool, as_json: bool) -> None:
     """The JIT's machine code, disassembled (capstone, else llvm-objdump)."""
     from ..inspect import jited
 
     fd, _ = _open_prog(selector)
     with fd:
         lines = jited.disassemble(jited.fetch(fd))
+        sources = jited.source_lines(fd)
     if as_json:
         click.echo(json.dumps(jited.as_json(lines, opcodes=opcodes)))
     else:
-        click.echo(jited.plain(lines, opcodes=opcodes))
+        click.echo(jited.plain(lines, opcodes=opcodes, sources=sources, linum=linum))
 
 
 @prog.command(name="pin", epilog=_SELECTOR_HELP)

@@ -3,7 +3,8 @@
 The program can be assembly text (any dialect the assembler reads), a bpf_conformance ``.data``
 file (its memory is used unless ``--mem`` overrides it, and its expected result is checked), or
 raw instruction bytes (``.bin``/``.o``-free byte dumps).  With the conformance suite's helper
-table, so files that call the "unwind" helper run as the suite expects.
+table, so files that call the "unwind" helper run as the suite expects.  ``--engine`` picks
+the interpreter (the default), the JIT or ``auto``; ``--trace`` needs the interpreter.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ def vm() -> None:
 @click.option("--show-memory", is_flag=True, help="Print the memory as the program left it.")
 @click.option("--trace", is_flag=True, help="Print every executed instruction and the registers it changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--engine",
+    type=click.Choice(["interpreter", "jit", "auto"]),
+    default="interpreter",
+    show_default=True,
+    help="Execution engine: the Python interpreter, the LLVM JIT (needs llvmlite), or the JIT when available.",
+)
 def run_command(
     program: Path,
     mem_hex: str | None,
@@ -95,16 +103,19 @@ def run_command(
     show_memory: bool,
     trace: bool,
     as_json: bool,
+    engine: str,
 ) -> None:
     """Run PROGRAM (assembly, conformance .data file or raw .bin) and print r0."""
-    from ..vm import DEFAULT_BUDGET, prepare
+    from ..vm import DEFAULT_BUDGET
     from ..vm.conformance import conformance_helpers
+    from ..vm.jit.select import prepare
     from ..vm.plugin import parse_hex
 
     code, file_memory, expected = _load_program(program, dialect)
     memory = parse_hex(mem_hex) if mem_hex is not None else (file_memory or b"")
     prepared = prepare(
         code,
+        engine=engine,  # type: ignore[arg-type]
         helpers=conformance_helpers(),
         budget=budget if budget is not None else DEFAULT_BUDGET,
         trace=trace,

@@ -21,6 +21,7 @@ from pybpf.isa.helpers import HELPER_NAMES
 from pybpf.kernel import KernelError, attrs, btf_load, map_create
 from pybpf.kernel.syscall import Cmd, bpf
 
+from . import sysconfig
 from .names import attach_type_name, map_type_name, prog_type_name
 
 _EXIT_1 = struct.pack("<BBhi", 0xB7, 0, 0, 1) + struct.pack("<BBhi", 0x95, 0, 0, 0)
@@ -226,6 +227,17 @@ def probe_attach_type(attach_type: AttachType) -> bool | None:
     return ok
 
 
+def probe_bpf_syscall() -> bool:
+    """Whether the kernel has bpf() at all: an empty load fails with some errno, but not ENOSYS."""
+    ok, err, _log = _load(ProgramType.SOCKET_FILTER, b"")
+    return ok or err != _errno.ENOSYS
+
+
+def probe_misc() -> dict[str, bool]:
+    """Verifier capabilities beyond types and helpers, each shown by a program only it accepts."""
+    return {name: _load(ProgramType.SOCKET_FILTER, insns)[0] for name, insns in sysconfig.MISC_PROBES.items()}
+
+
 @dataclass
 class Features:
     """Everything ``feature probe`` found out."""
@@ -234,36 +246,70 @@ class Features:
     map_types: dict[str, bool | None] = field(default_factory=dict)
     helpers: dict[str, list[str]] = field(default_factory=dict)
     attach_types: dict[str, bool | None] = field(default_factory=dict)
+    system_config: dict[str, int | str | None] = field(default_factory=dict)
+    syscall_config: dict[str, bool] = field(default_factory=dict)
+    misc: dict[str, bool] = field(default_factory=dict)
 
     def json(self) -> dict[str, Any]:
-        """bpftool's ``-j feature probe`` layout for the parts bpftool has."""
+        """bpftool's ``-j feature probe`` layout (section and field names), plus attach types."""
         return {
+            "system_config": dict(self.system_config),
+            "syscall_config": dict(self.syscall_config),
             "program_types": {f"have_{k}_prog_type": v for k, v in self.program_types.items()},
             "map_types": {f"have_{k}_map_type": v for k, v in self.map_types.items()},
             "helpers": {f"{k}_available_helpers": v for k, v in self.helpers.items()},
+            "misc": dict(self.misc),
             "attach_types": {f"have_{k}_attach_type": v for k, v in self.attach_types.items()},
         }
 
     def plain(self) -> str:
-        def state(v: bool | None) -> str:
-            return "is available" if v else ("could not be probed" if v is None else "is NOT available")
+        """A table per section: one ``name  yes|no|unknown`` row per probe, aligned."""
+        out: list[str] = []
+        if self.system_config:
+            out += _table("System settings", {k: _setting(v) for k, v in self.system_config.items()})
+        if self.syscall_config:
+            out += _table("bpf() system call", {k: _answer(v) for k, v in self.syscall_config.items()})
+        out += _table(_counted("Program types", self.program_types), _answers(self.program_types))
+        out += _table(_counted("Map types", self.map_types), _answers(self.map_types))
+        if self.helpers:
+            out.append("Helpers callable, by program type:")
+            for prog, names in self.helpers.items():
+                out.append(f"  {prog} ({len(names)}): {', '.join(names) if names else '-'}")
+            out.append("")
+        out += _table(_counted("Attach types", self.attach_types), _answers(self.attach_types))
+        if self.misc:
+            out += _table("Verifier and instruction set", {k: _answer(v) for k, v in self.misc.items()})
+        return "\n".join(out).rstrip("\n")
 
-        lines = ["Scanning eBPF program types..."]
-        lines += [f"eBPF program_type {k} {state(v)}" for k, v in self.program_types.items()]
-        lines += ["", "Scanning eBPF map types..."]
-        lines += [f"eBPF map_type {k} {state(v)}" for k, v in self.map_types.items()]
-        lines += ["", "Scanning eBPF helper functions..."]
-        for prog, names in self.helpers.items():
-            lines.append(f"eBPF helpers supported for program type {prog}:")
-            lines += [f"\t- {name}" for name in names]
-        lines += ["", "Scanning eBPF attach types..."]
-        lines += [f"eBPF attach_type {k} {state(v)}" for k, v in self.attach_types.items()]
-        return "\n".join(lines)
+
+def _answer(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def _answers(table: dict[str, bool] | dict[str, bool | None]) -> dict[str, str]:
+    return {k: _answer(v) for k, v in table.items()}
+
+
+def _setting(value: int | str | None) -> str:
+    return "(not set)" if value is None else str(value)
+
+
+def _counted(title: str, table: dict[str, bool] | dict[str, bool | None]) -> str:
+    return f"{title} ({sum(1 for v in table.values() if v)} of {len(table)} usable)"
+
+
+def _table(title: str, rows: dict[str, str]) -> list[str]:
+    width = max((len(k) for k in rows), default=0)
+    return [f"{title}:", *(f"  {k.ljust(width)}  {v}" for k, v in rows.items()), ""]
 
 
 def probe(*, helpers: bool = True) -> Features:
     """Probe everything (helpers per available program type unless ``helpers=False``)."""
-    found = Features()
+    found = Features(
+        system_config=sysconfig.system_config(),
+        syscall_config={"have_bpf_syscall": probe_bpf_syscall()},
+        misc=probe_misc(),
+    )
     available: list[ProgramType] = []
     for prog_type in ProgramType:
         if prog_type is ProgramType.UNSPEC:
@@ -288,4 +334,13 @@ def probe(*, helpers: bool = True) -> Features:
     return found
 
 
-__all__ = ["Features", "probe", "probe_attach_type", "probe_helper", "probe_map_type", "probe_prog_type"]
+__all__ = [
+    "Features",
+    "probe",
+    "probe_attach_type",
+    "probe_bpf_syscall",
+    "probe_helper",
+    "probe_map_type",
+    "probe_misc",
+    "probe_prog_type",
+]

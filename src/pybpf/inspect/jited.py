@@ -7,6 +7,7 @@ in-process when installed.  Otherwise ``llvm-objdump`` is used on a minimal ELF 
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
 import platform
@@ -16,10 +17,14 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
-from pybpf.errors import ToolNotFound
-from pybpf.kernel import FD, prog_info
+from pybpf.btf import BTF
+from pybpf.errors import Error, ToolNotFound
+from pybpf.kernel import FD, attrs, prog_info
+from pybpf.kernel.info import obj_get_info_by_fd
 
+from . import btfvalues
 from .errors import InspectError
+from .xlated import SourceLine
 
 # ELF e_machine and capstone (arch, mode) names per host machine.
 _MACHINES = {"x86_64": (62, "CS_ARCH_X86", "CS_MODE_64"), "aarch64": (183, "CS_ARCH_ARM64", "CS_MODE_ARM")}
@@ -133,9 +138,86 @@ def fetch(fd: FD) -> bytes:
     return info.jited_insns
 
 
-def plain(lines: list[JitLine], *, opcodes: bool = False) -> str:
+def source_lines(fd: FD) -> dict[int, SourceLine]:
+    """Image offset -> the source line whose code starts there.
+
+    ``line_info[i]`` names a source line and ``jited_line_info[i]`` the kernel address where its
+    machine code starts; addresses are turned into offsets of the dumped image, which is the
+    functions' code laid end to end (``jited_ksyms`` and ``jited_func_lens`` say where each is).
+    """
+    first, _ = obj_get_info_by_fd(fd, attrs.ProgInfoStruct())
+    nr_lines, rec = int(first.nr_line_info), int(first.line_info_rec_size) or 16
+    nr_jited, jrec = int(first.nr_jited_line_info), int(first.jited_line_info_rec_size) or 8
+    nr_funcs = min(int(first.nr_jited_ksyms), int(first.nr_jited_func_lens))
+    if not first.btf_id or not nr_lines or nr_jited != nr_lines or not nr_funcs:
+        return {}
+    lbuf = ctypes.create_string_buffer(nr_lines * rec)
+    jbuf = ctypes.create_string_buffer(nr_jited * jrec)
+    ksyms = (ctypes.c_uint64 * nr_funcs)()
+    lens = (ctypes.c_uint32 * nr_funcs)()
+    second = attrs.ProgInfoStruct(
+        nr_line_info=nr_lines,
+        line_info_rec_size=rec,
+        line_info=ctypes.addressof(lbuf),
+        nr_jited_line_info=nr_jited,
+        jited_line_info_rec_size=jrec,
+        jited_line_info=ctypes.addressof(jbuf),
+        nr_jited_ksyms=nr_funcs,
+        jited_ksyms=ctypes.addressof(ksyms),
+        nr_jited_func_lens=nr_funcs,
+        jited_func_lens=ctypes.addressof(lens),
+    )
+    info, _ = obj_get_info_by_fd(fd, second)
+    btf = btfvalues.kernel_btf(int(info.btf_id))
+    if btf is None:
+        return {}
+    funcs = [(int(ksyms[i]), int(lens[i])) for i in range(nr_funcs)]
+    return map_lines(btf, lbuf.raw, rec, jbuf.raw, jrec, funcs, min(nr_lines, int(info.nr_line_info)))
+
+
+def image_offset(address: int, funcs: list[tuple[int, int]]) -> int | None:
+    """Where kernel ``address`` lies in the concatenated image of ``funcs`` ((start, length) each)."""
+    base = 0
+    for start, length in funcs:
+        if start <= address < start + length:
+            return base + address - start
+        base += length
+    return None
+
+
+def map_lines(
+    btf: BTF, lines: bytes, rec: int, jited: bytes, jrec: int, funcs: list[tuple[int, int]], count: int
+) -> dict[int, SourceLine]:
+    """Pair line-info records with their JIT addresses (malformed records are skipped)."""
+    out: dict[int, SourceLine] = {}
+    for i in range(count):
+        try:
+            _insn_off, file_off, line_off, line_col = struct.unpack_from("<IIII", lines, i * rec)
+            (address,) = struct.unpack_from("<Q", jited, i * jrec)
+            text = btf.string(line_off).strip()
+            source = SourceLine(btf.string(file_off), text, line_col >> 10, line_col & 0x3FF)
+        except (Error, struct.error):
+            continue
+        offset = image_offset(address, funcs)
+        if offset is not None and text:
+            out.setdefault(offset, source)
+    return out
+
+
+def plain(
+    lines: list[JitLine],
+    *,
+    opcodes: bool = False,
+    sources: dict[int, SourceLine] | None = None,
+    linum: bool = False,
+) -> str:
+    """The listing, each source line (``; text``, with ``[file:line:col]`` under ``linum``) above its code."""
     out = []
     for line in lines:
+        source = (sources or {}).get(line.offset)
+        if source is not None:
+            where = f" [{source.file}:{source.line_num}:{source.line_col}]" if linum else ""
+            out.append(f"; {source.line}{where}")
         out.append(f"{line.offset:4x}:\t{line.text}")
         if opcodes:
             out.append("\t" + " ".join(f"{b:02x}" for b in line.raw))
@@ -152,4 +234,4 @@ def as_json(lines: list[JitLine], *, opcodes: bool = False) -> list[dict[str, ob
     return out
 
 
-__all__ = ["JitLine", "as_json", "disassemble", "fetch", "plain"]
+__all__ = ["JitLine", "as_json", "disassemble", "fetch", "image_offset", "map_lines", "plain", "source_lines"]

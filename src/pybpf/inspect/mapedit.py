@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pybpf.kernel import UpdateFlags, map_create, obj_pin
+from pybpf.kernel import UpdateFlags, map_create
 
 from .errors import InspectError
 from .names import parse_map_type
+from .pinning import pin_object
 
 _FLAGS = {"any": UpdateFlags.ANY, "exist": UpdateFlags.EXIST, "noexist": UpdateFlags.NOEXIST}
 
@@ -72,7 +73,7 @@ def create_map(path: str, words: Sequence[str]) -> int:
         parts["name"][0] if "name" in parts else "",
     )
     with fd:
-        obj_pin(fd, path)
+        pin_object(fd, path)
         return map_info(fd).id
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pybpf.kernel import FD, obj_pin, prog_info, prog_test_run
+from pybpf.kernel import FD, prog_info, prog_test_run
 
 from .errors import InspectError
+from .pinning import check_pin_path, nearest_existing, pin_object
 
 
 @dataclass(frozen=True)
@@ -47,31 +48,73 @@ def load_and_pin(
     obj_path: str | os.PathLike[str], pin_dir: str | os.PathLike[str], *, autoattach: bool = False
 ) -> list[Loaded]:
     """Load ``obj_path``, pin each program at ``pin_dir/NAME``; returns what was pinned."""
-    from pybpf.runtime import load
 
     directory = Path(pin_dir)
+    check_pin_path(directory)
+    # Everything this call creates (directories, pins) is removed again if any step fails, so a
+    # failed load leaves bpffs as it found it.
+    created = _missing_dirs(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InspectError(f"cannot create {directory}: {exc.strerror}") from None
+    pinned: list[Path] = []
+    try:
+        return _load_into(obj_path, directory, autoattach, pinned)
+    except BaseException:
+        _undo(pinned, created)
+        raise
+
+
+def _missing_dirs(directory: Path) -> list[Path]:
+    """The directories ``mkdir(parents=True)`` will create for ``directory``, deepest first."""
+    top = nearest_existing(directory)
+    missing: list[Path] = []
+    current = directory.absolute()
+    while current != top and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    return missing
+
+
+def _undo(pinned: list[Path], created: list[Path]) -> None:
+    for path in reversed(pinned):
+        try:
+            path.unlink()
+        except OSError:
+            pass
+    for path in created:
+        try:
+            path.rmdir()
+        except OSError:
+            break
+
+
+def _load_into(
+    obj_path: str | os.PathLike[str], directory: Path, autoattach: bool, pinned: list[Path]
+) -> list[Loaded]:
+    from pybpf.runtime import load
+
     done: list[Loaded] = []
     with load(obj_path) as obj:
         for name, program in obj.programs.items():
             path = directory / name
             program.pin(path)
+            pinned.append(path)
             link_path: str | None = None
             if autoattach:
                 link = _attach(program)
                 with link:
                     lpath = directory / f"link_{name}"
                     link.pin(lpath)
+                    pinned.append(lpath)
                     link_path = str(lpath)
             done.append(Loaded(name, program.id, str(path), link_path))
     return done
 
 
 def pin(fd: FD, path: str) -> None:
-    obj_pin(fd, path)
+    pin_object(fd, path)
 
 
 def read_input(path: str) -> bytes:

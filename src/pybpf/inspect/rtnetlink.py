@@ -1,25 +1,22 @@
-"""A minimal rtnetlink client (stdlib sockets only): links with their XDP programs, tc filters.
+"""Reading links with their XDP programs and tc filters over rtnetlink.
 
-Only dump requests are sent; replies are parsed defensively, because a truncated or odd
-attribute must not turn ``net list`` into a traceback.
+The socket client is the attach package's (:mod:`pybpf.attach.netlink`); only dump requests
+are sent from here.  Replies are parsed defensively, because a truncated or odd attribute must
+not turn ``net list`` into a traceback.
 """
 
 from __future__ import annotations
 
 import errno as _errno
-import os
 import socket
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
+
+from pybpf.attach import netlink
+from pybpf.attach.netlink import attributes
 
 from .errors import InspectError
 
-NETLINK_ROUTE = 0
-NLM_F_REQUEST = 0x1
-NLM_F_DUMP = 0x300
-NLMSG_ERROR = 2
-NLMSG_DONE = 3
 RTM_NEWLINK = 16
 RTM_GETLINK = 18
 RTM_NEWTFILTER = 44
@@ -42,83 +39,16 @@ TCA_BPF_FLAG_ACT_DIRECT = 1
 TC_INGRESS = 0xFFFFFFF2
 TC_EGRESS = 0xFFFFFFF3
 
-_NLMSG = struct.Struct("=IHHII")
 _IFINFO = struct.Struct("=BxHiII")
 _TCMSG = struct.Struct("=BxxxiIII")
-_RTA = struct.Struct("=HH")
+_u32 = netlink.u32_of
+_string = netlink.string_of
 
 
-def _align(n: int) -> int:
-    return (n + 3) & ~3
+class RtNetlink(netlink.RtNetlink):
+    """The attach package's client, failing with :class:`InspectError` as inspection commands do."""
 
-
-def attributes(data: bytes, offset: int = 0) -> dict[int, bytes]:
-    """Netlink attributes from ``offset`` on: type (nesting flags masked) -> payload (first wins)."""
-    out: dict[int, bytes] = {}
-    while offset + _RTA.size <= len(data):
-        length, kind = _RTA.unpack_from(data, offset)
-        if length < _RTA.size or offset + length > len(data):
-            break
-        out.setdefault(kind & 0x3FFF, data[offset + _RTA.size : offset + length])
-        offset += _align(length)
-    return out
-
-
-def _u32(attrs: dict[int, bytes], kind: int) -> int | None:
-    raw = attrs.get(kind)
-    return struct.unpack_from("=I", raw)[0] if raw is not None and len(raw) >= 4 else None
-
-
-def _string(raw: bytes | None) -> str:
-    return raw.split(b"\0", 1)[0].decode("utf-8", "replace") if raw else ""
-
-
-class RtNetlink:
-    """One NETLINK_ROUTE socket; ``dump()`` yields the messages answering one dump request."""
-
-    def __init__(self) -> None:
-        try:
-            self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
-        except OSError as exc:
-            raise InspectError(f"cannot open a netlink socket: {exc.strerror}", errno=exc.errno) from None
-        self.sock.bind((0, 0))
-        self.seq = 0
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def __enter__(self) -> RtNetlink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def dump(self, msg_type: int, body: bytes) -> Iterator[tuple[int, bytes]]:
-        """(message type, payload) of every reply to a dump request of ``msg_type``."""
-        self.seq += 1
-        header = _NLMSG.pack(_NLMSG.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, self.seq, 0)
-        self.sock.send(header + body)
-        while True:
-            data = self.sock.recv(1 << 16)
-            offset = 0
-            while offset + _NLMSG.size <= len(data):
-                length, kind, _flags, seq, _pid = _NLMSG.unpack_from(data, offset)
-                if length < _NLMSG.size or offset + length > len(data):
-                    return
-                payload = data[offset + _NLMSG.size : offset + length]
-                offset += _align(length)
-                if seq != self.seq:
-                    continue
-                if kind == NLMSG_DONE:
-                    return
-                if kind == NLMSG_ERROR:
-                    code = -struct.unpack_from("=i", payload)[0] if len(payload) >= 4 else _errno.EIO
-                    if code:
-                        raise InspectError(f"netlink request failed: {os.strerror(code)}", errno=code)
-                    return
-                yield kind, payload
-            if not data:
-                return
+    error_class = InspectError
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .autoattach import AttachReport, NotAutoAttachable, Skipped, attach_all, attach_program
 from .eventtypes import BTFEventType, EventType, RawEventType
 from .infer import EventSite, EventTypeError, Inferred, find_event_sites, infer_event_types
+from .loading import load_skipping_refused
 from .session import RunError, RunOptions, RunSummary, Session, run
 from .setvars import SetError, apply_assignments
 
@@ -32,5 +33,6 @@ __all__ = [
     "attach_program",
     "find_event_sites",
     "infer_event_types",
+    "load_skipping_refused",
     "run",
 ]

@@ -21,12 +21,14 @@ from ..attach import (
     attach_lsm,
     attach_perf_event,
     attach_raw_tracepoint,
+    attach_struct_ops,
     attach_tp_btf,
     attach_tracepoint,
     attach_tracing,
     attach_uprobe,
 )
 from ..attach.perf_event import PerfType, SoftwareEvent
+from ..enums import MapType
 from ..errors import Error, NotSupported
 
 
@@ -134,6 +136,31 @@ def _uprobe(retprobe: bool) -> Callable[[AttachableProgram, str], Link]:
     return attach
 
 
+def parse_usdt_target(target: str) -> tuple[str, str, str]:
+    """``/usr/bin/python3:python:function__entry`` -> (binary, provider, name), libbpf's form.
+
+    The last two colons split, so only the binary's path may itself hold a colon.
+    """
+    binary, provider, name = ["", "", "", *target.rsplit(":", 2)][-3:]
+    if not binary or not provider or not name:
+        raise NotAutoAttachable(
+            f"usdt section needs BINARY:PROVIDER:NAME, got {target!r}; "
+            "attach it explicitly with pybpf.usdt.attach_usdt"
+        )
+    return binary, provider, name
+
+
+def _usdt(prog: AttachableProgram, target: str) -> Link:
+    from ..usdt import attach_usdt  # the USDT package imports the attach package: keep it lazy
+
+    if not target:
+        raise NotAutoAttachable(
+            "usdt section names no BINARY:PROVIDER:NAME; attach it explicitly with pybpf.usdt.attach_usdt"
+        )
+    binary, provider, name = parse_usdt_target(target)
+    return attach_usdt(prog, binary, provider, name)
+
+
 def _kprobe(retprobe: bool) -> Callable[[AttachableProgram, str], Link]:
     def attach(prog: AttachableProgram, target: str) -> Link:
         function, plus, off_text = target.partition("+")
@@ -170,15 +197,16 @@ def _trampoline(kind: str) -> Callable[[AttachableProgram, str], Link]:
 
 _NEEDS_TARGET = {
     "xdp": "an interface (pybpf.attach.attach_xdp)",
-    "tc": "an interface (pybpf.attach.attach_tcx)",
+    "tc": "an interface (pybpf.attach.attach_tcx, or attach_tc_classic on kernels without tcx)",
     "tcx": "an interface (pybpf.attach.attach_tcx)",
-    "classifier": "an interface (pybpf.attach.attach_tcx)",
+    "classifier": "an interface (pybpf.attach.attach_tcx, or attach_tc_classic on kernels without tcx)",
+    "sk_msg": "a sockmap or sockhash (pybpf.attach.attach_sockmap)",
+    "sk_skb": "a sockmap or sockhash (pybpf.attach.attach_sockmap)",
     "socket": "a socket (pybpf.attach.attach_socket_filter)",
     "cgroup": "a cgroup (pybpf.attach.attach_cgroup)",
     "cgroup_skb": "a cgroup (pybpf.attach.attach_cgroup)",
     "sockops": "a cgroup (pybpf.attach.attach_cgroup)",
     "struct_ops": "a struct_ops map",
-    "usdt": "USDT probe support, which pybpf does not have yet",
 }
 
 ATTACHERS: dict[str, Callable[[AttachableProgram, str], Link]] = {
@@ -195,6 +223,8 @@ ATTACHERS: dict[str, Callable[[AttachableProgram, str], Link]] = {
     "uretprobe.s": _uprobe(True),
     "kprobe": _kprobe(False),
     "kretprobe": _kprobe(True),
+    "usdt": _usdt,
+    "usdt.s": _usdt,
     "perf_event": _perf_event,
     "iter": _iter,
     "iter.s": _iter,
@@ -229,7 +259,10 @@ def attach_all(obj: AttachableObject, *, run_iterators: bool = True) -> AttachRe
     Iterators are attached, then read once (``iter_output``), as ``bpftool iter`` would.
     """
     report = AttachReport()
+    ops_maps = _struct_ops_maps(obj)
     for name, prog in obj.programs.items():
+        if ops_maps and _split_kind(prog.section)[0].startswith("struct_ops"):
+            continue  # runs as a member of a struct_ops map, registered below
         try:
             link = attach_program(prog)
         except (Error, OSError) as exc:
@@ -241,7 +274,18 @@ def attach_all(obj: AttachableObject, *, run_iterators: bool = True) -> AttachRe
                 report.iter_output[name] = link.read()
             except (Error, OSError) as exc:
                 report.skipped.append(Skipped(name, prog.section, f"iterator read failed: {_reason(exc)}"))
+    for name, ops in ops_maps.items():
+        try:
+            report.links[name] = attach_struct_ops(ops)
+        except (Error, OSError) as exc:
+            report.skipped.append(Skipped(name, "struct_ops", _reason(exc)))
     return report
+
+
+def _struct_ops_maps(obj: AttachableObject) -> dict[str, Any]:
+    """The object's struct_ops maps: attach_all registers them (their programs have no hook)."""
+    maps = getattr(obj, "maps", None) or {}
+    return {name: m for name, m in maps.items() if getattr(m, "type", None) == MapType.STRUCT_OPS}
 
 
 def _reason(exc: BaseException) -> str:
@@ -260,4 +304,5 @@ __all__ = [
     "attach_all",
     "attach_program",
     "parse_uprobe_target",
+    "parse_usdt_target",
 ]

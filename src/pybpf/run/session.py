@@ -8,6 +8,7 @@ exit path (duration over, Ctrl-C, SIGTERM, an error half-way through attaching).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import select
@@ -27,11 +28,12 @@ from ..errors import Error
 from ..events import PerfBuffer, Reader, RingBuffer
 from ..spec import ObjectSpec
 from ..spec.maps import MapOrigin
-from ..tracefs import find_tracefs, parse_trace_line
+from ..tracefs import TracefsError, find_tracefs, parse_trace_line
 from .autoattach import AttachReport, attach_all
 from .deadline import Deadline
 from .infer import Inferred
-from .output import Printer, histograms_of
+from .loading import load_skipping_refused
+from .output import Printer, dump_map
 from .setvars import apply_assignments
 from .typecache import cached_event_types
 
@@ -144,6 +146,10 @@ class _Stop:
                 signal.signal(sig, old)
 
 
+class TraceUnavailable(RunError):
+    """``trace_pipe`` cannot be read; the run goes on without ``bpf_printk`` output."""
+
+
 class _TracePipe:
     """A non-blocking reader of ``trace_pipe`` lines (which it consumes system-wide)."""
 
@@ -152,7 +158,12 @@ class _TracePipe:
         try:
             self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as exc:
-            raise RunError(f"cannot open {path}: {exc.strerror}") from None
+            hint = (
+                " (another process is reading it, e.g. bpftool prog tracelog)"
+                if exc.errno == errno.EBUSY
+                else ""
+            )
+            raise TraceUnavailable(f"cannot open {path}: {exc.strerror}{hint}") from None
         self._pending = b""
 
     def lines(self) -> list[str]:
@@ -175,8 +186,19 @@ class _TracePipe:
 class Session:
     """One ``pybpf run`` of an object; :meth:`run` blocks until the duration ends or a stop."""
 
-    def __init__(self, path: Path | str, options: RunOptions, *, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        options: RunOptions,
+        *,
+        stream: TextIO | None = None,
+        warnings: TextIO | None = None,
+    ) -> None:
+        duration = options.duration
+        if duration is not None and not duration > 0:
+            raise RunError(f"--duration must be a positive number of seconds, got {duration:g}")
         self.path = Path(path)
+        self._warnings = warnings
         self.options = options
         self.printer = Printer(stream or sys.stdout, json_lines=options.json_lines)
         self._stop = _Stop()
@@ -188,8 +210,6 @@ class Session:
         self._stop.event.set()
 
     def run(self) -> RunSummary:
-        from ..runtime import load
-
         obj_path = object_path(self.path)
         try:
             data = obj_path.read_bytes()
@@ -201,12 +221,14 @@ class Session:
         self.inferred = cached_event_types(spec, data, cache_root(), self.options.event_types)
         summary = RunSummary()
         with ExitStack() as stack, self._stop.signals():
-            obj = stack.enter_context(load(spec, runtime=self.options.runtime))
+            obj, refused = load_skipping_refused(spec, runtime=self.options.runtime)
+            stack.enter_context(obj)
             readers = self._open_readers(obj, stack, summary)
-            trace = _TracePipe() if uses_trace_printk(spec) else None
+            trace = self._open_trace() if uses_trace_printk(spec) else None
             if trace is not None:
                 stack.callback(trace.close)
             report = attach_all(obj)
+            report.skipped[:0] = refused
             self.report = report
             stack.callback(report.close)  # runs first: programs stop before readers close
             summary.attached = report.attached
@@ -232,6 +254,19 @@ class Session:
             if self.options.dump_maps:
                 self._dump_maps(obj)
         return summary
+
+    def warn(self, message: str) -> None:
+        """A problem the run survives: on stderr, so it never mixes into JSON or piped events."""
+        stream = self._warnings if self._warnings is not None else sys.stderr
+        stream.write(f"pybpf run: warning: {message}\n")
+        stream.flush()
+
+    def _open_trace(self) -> _TracePipe | None:
+        try:
+            return _TracePipe()
+        except (TraceUnavailable, TracefsError) as exc:
+            self.warn(f"trace output (bpf_printk) unavailable: {exc}")
+            return None
 
     def _open_readers(self, obj: Any, stack: ExitStack, summary: RunSummary) -> dict[str, Reader[Any]]:
         readers: dict[str, Reader[Any]] = {}
@@ -302,41 +337,21 @@ class Session:
             except Error as exc:
                 self.printer.info(f"map {name}: cannot read ({exc})")
                 continue
-            if live.type in (MapType.ARRAY, MapType.PERCPU_ARRAY):
-                hists = list(
-                    histograms_of(live.type, live.key_size, live.value_size, live.max_entries, entries)
-                )
-                if not hists:
-                    entries = [(k, v) for k, v in entries if _nonzero(v)]
-            else:
-                hists = list(
-                    histograms_of(live.type, live.key_size, live.value_size, live.max_entries, entries)
-                )
-            if hists:
-                for title, buckets in hists:
-                    self.printer.histogram(name, title, buckets)
-            else:
-                self.printer.map_entries(name, entries)
+            dump_map(self.printer, name, live.type, live.key_size, live.value_size, live.max_entries, entries)
 
 
-def _nonzero(value: Any) -> bool:
-    from .eventtypes import plain
+def run(
+    path: Path | str,
+    options: RunOptions | None = None,
+    *,
+    stream: TextIO | None = None,
+    warnings: TextIO | None = None,
+) -> RunSummary:
+    """Run ``path`` (``*.bpf.c`` or ``*.bpf.o``) as ``pybpf run`` does; see :class:`RunOptions`.
 
-    v = plain(value)
-    if isinstance(v, int | float):
-        return v != 0
-    if isinstance(v, list):
-        return any(_nonzero(x) for x in v)
-    if isinstance(v, dict):
-        return any(_nonzero(x) for x in v.values())
-    if isinstance(v, str):
-        return v != ""
-    return True
-
-
-def run(path: Path | str, options: RunOptions | None = None, *, stream: TextIO | None = None) -> RunSummary:
-    """Run ``path`` (``*.bpf.c`` or ``*.bpf.o``) as ``pybpf run`` does; see :class:`RunOptions`."""
-    return Session(path, options or RunOptions(), stream=stream).run()
+    Warnings (no trace output, ...) go to ``warnings``, stderr by default.
+    """
+    return Session(path, options or RunOptions(), stream=stream, warnings=warnings).run()
 
 
 __all__ = [
@@ -344,6 +359,7 @@ __all__ = [
     "RunOptions",
     "RunSummary",
     "Session",
+    "TraceUnavailable",
     "build_cached",
     "object_path",
     "run",

@@ -8,6 +8,7 @@ so a typo in a long command line is easy to spot.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,17 @@ from ..spec import ObjectSpec
 
 _TRUE = {"1", "true", "yes", "on", "y"}
 _FALSE = {"0", "false", "no", "off", "n"}
+
+
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Prefixes of names the compiler or pybpf's headers make up (bpf_printk's format strings).
+_INTERNAL_PREFIXES = ("___", "__pybpf", ".")
+
+
+def is_settable_name(name: str) -> bool:
+    """Only globals a C programmer declared can be set: ``on_write.___pybpf_fmt`` (a static of
+    ``bpf_printk``, named by the compiler) is data of the program, not a knob."""
+    return _C_IDENTIFIER.fullmatch(name) is not None and not name.startswith(_INTERNAL_PREFIXES)
 
 
 class SetError(Error, ValueError):
@@ -104,6 +116,10 @@ def apply_assignments(spec: ObjectSpec, items: list[str]) -> dict[str, Any]:
     done: dict[str, Any] = {}
     for item in items:
         assignment = parse_assignment(item)
+        if not is_settable_name(assignment.name):
+            raise SetError(
+                f"--set {assignment.name}: not a settable global (compiler-internal or not a C identifier)"
+            )
         for family in (spec.rodata, spec.data, spec.bss):
             if assignment.name not in family:
                 continue
@@ -116,11 +132,24 @@ def apply_assignments(spec: ObjectSpec, items: list[str]) -> dict[str, Any]:
             done[assignment.name] = value
             break
         else:
-            known = sorted({*spec.rodata, *spec.data, *spec.bss})
+            known = settable_names(spec)
             raise SetError(
                 f"--set {assignment.name}: no such global variable (have: {', '.join(known) or 'none'})"
             )
     return done
 
 
-__all__ = ["Assignment", "SetError", "apply_assignments", "convert", "parse_assignment"]
+def settable_names(spec: ObjectSpec) -> list[str]:
+    """The globals ``--set`` accepts, sorted: user-declared ones of .rodata, .data and .bss."""
+    return sorted(name for name in {*spec.rodata, *spec.data, *spec.bss} if is_settable_name(name))
+
+
+__all__ = [
+    "Assignment",
+    "SetError",
+    "apply_assignments",
+    "convert",
+    "is_settable_name",
+    "parse_assignment",
+    "settable_names",
+]

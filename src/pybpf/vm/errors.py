@@ -31,6 +31,8 @@ class VMFault(VMError):
     ``index`` is the instruction slot that faulted; for memory faults ``address`` and ``size``
     say what was accessed and ``region`` names the nearest memory region, because "address
     0x100000010 out of bounds" means nothing until you know it is 16 bytes past the stack.
+    ``source`` is the C line of that instruction (``file:line: text``) when the program came
+    with line info, since the line is what the author of a compiled program recognises.
     """
 
     def __init__(
@@ -41,14 +43,31 @@ class VMFault(VMError):
         address: int | None = None,
         size: int | None = None,
         region: str | None = None,
+        source: str | None = None,
     ) -> None:
-        text = f"instruction {index}: {message}" if index is not None else message
-        super().__init__(text)
+        where = f"instruction {index}" if index is not None else ""
+        if source:
+            where = f"{where} ({source})" if where else source
+        super().__init__(f"{where}: {message}" if where else message)
         self.reason = message
         self.index = index
         self.address = address
         self.size = size
         self.region = region
+        self.source = source
+
+    def with_source(self, source: str | None) -> VMFault:
+        """The same fault naming ``source`` as its line (``self`` when there is none)."""
+        if not source or self.source:
+            return self
+        return VMFault(
+            self.reason,
+            index=self.index,
+            address=self.address,
+            size=self.size,
+            region=self.region,
+            source=source,
+        )
 
 
 class ExitProgram(Exception):

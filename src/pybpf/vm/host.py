@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .errors import VMFault
 from .maps import MAP_HANDLE_BASE, MapHost, Storage
 from .memory import Region, RegionKind
 
@@ -93,8 +94,27 @@ class Host(MapHost):
         self.tail_calls = 0
         #: (ifindex, flags) of the last bpf_redirect/bpf_redirect_map that succeeded
         self.redirect: tuple[int, int] | None = None
+        #: address of the bpf_spin_lock the running program holds (see helpers.locks)
+        self.held_lock: int | None = None
         self._ids = 0
         self._task_region: Region | None = None
+
+    def release_lock(self) -> int | None:
+        """Drop the held spin lock (its word back to 0); returns where it was, if anywhere."""
+        lock, self.held_lock = self.held_lock, None
+        if lock is not None:
+            try:
+                self.memory.store(lock, 4, 0)
+            except VMFault:
+                pass  # the value was deleted during the run: nothing left to unlock
+        return lock
+
+    def check_unlocked(self) -> None:
+        """Fault if the program ended holding a spin lock, as the verifier refuses such a
+        program ("missing bpf_spin_unlock"); the lock is released either way."""
+        lock = self.release_lock()
+        if lock is not None:
+            raise VMFault(f"the program ended holding bpf_spin_lock at {lock:#x}", address=lock)
 
     def task_address(self) -> int:
         """Address of the current task's ``task_struct`` stand-in (read-only to programs)."""

@@ -155,7 +155,8 @@ class Program:
         # Fast-path tables, slot -> buffer: generated code tries these first and falls back to
         # the checked accessors when an access raises or is misaligned.  Only regions where
         # every aligned in-bounds access is legal are listed: read-only ones never for writes,
-        # inactive stack frames never.
+        # inactive stack frames never, packets never: their bounds ([data_meta, data_end)) are
+        # narrower than their buffer (headroom, tailroom) and move with bpf_xdp_adjust_*.
         empty = bytearray()
         slots = max(region.base >> 32 for region in space.regions) + 1
         read_fast, write_fast = [empty] * slots, [empty] * slots
@@ -166,6 +167,8 @@ class Program:
             write_fast[slot] = region.buf if active and region.writable else empty
 
         for region in space.regions:
+            if region.kind is RegionKind.PACKET:
+                continue
             publish(region, region.hi > 0 or region.kind is not RegionKind.STACK)
 
         enter, leave = frame_switches(frames, lambda frame: publish(frame, frame.hi > 0))

@@ -199,7 +199,14 @@ def helper_failed(error: BaseException, *, index: int | None) -> VMFault:
 
 def at_slot(fault: VMFault, index: int | None) -> VMFault:
     """``fault`` located at instruction ``index``, keeping what it says of the memory access."""
-    return VMFault(fault.reason, index=index, address=fault.address, size=fault.size, region=fault.region)
+    return VMFault(
+        fault.reason,
+        index=index,
+        address=fault.address,
+        size=fault.size,
+        region=fault.region,
+        source=fault.source,
+    )
 
 
 def callx_helper(helpers: Mapping[int, Helper], target: int) -> Helper:

@@ -171,6 +171,18 @@ class AddressSpace:
         address &= MASK64
         region = self.region_of(address)
         what = f"{access} of {size} byte{'s' if size != 1 else ''} at {address:#x}"
+        above = self._regions.get((address >> REGION_SHIFT) + 1)
+        if region is not None and above is not None:
+            # A small negative offset from a region's first byte lands in the window of the
+            # region below it: name the region the program counted back from, not that one.
+            if above.start - address < (address & OFFSET_MASK) + size - region.hi:
+                return VMFault(
+                    f"{what}: {above.start - address} bytes before the start of {above.name!r}"
+                    f" [{above.start:#x}, {above.end:#x})",
+                    address=address,
+                    size=size,
+                    region=above.name,
+                )
         if region is not None:
             offset = address & OFFSET_MASK
             if region.lo <= offset and offset + size <= region.hi:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from ..enums import AttachType, ProgramType
 from ..errors import NotSupported
 from ..runtime.model import ProgramBase
 from ..runtime.programs import RunResult
+from ..spec.debuginfo import LineInfo
 from .context import RunSetup, setup_for
+from .errors import VMFault
 from .host import Host
 from .interpreter import Machine
 from .interpreter import Program as Prepared
+from .lines import SourceLines
 
 #: BPF_F_TEST_RUN_ON_CPU: run on the CPU ``cpu`` names instead of the current one.
 TEST_RUN_ON_CPU = 1
@@ -33,6 +37,7 @@ class Program(ProgramBase):
         section: str = "",
         expected_attach_type: AttachType | None = None,
         attach_target: str = "",
+        line_info: Sequence[LineInfo] = (),
     ) -> None:
         super().__init__(
             None,
@@ -43,6 +48,7 @@ class Program(ProgramBase):
             attach_target=attach_target,
         )
         self.prepared = prepared
+        self.source_lines = SourceLines(line_info)
         self.host = host
         self.id = host.next_id()
         host.programs[self.id] = self
@@ -111,6 +117,7 @@ class Program(ProgramBase):
             host.tail_call = None
             host.packet = setup.state
             host.running = True
+            host.held_lock = None
             try:
                 result = program.prepared.run(
                     b"",
@@ -120,8 +127,12 @@ class Program(ProgramBase):
                     space=host.memory,
                     on_start=start,
                 )
+                host.check_unlocked()  # also before a tail call: the verifier refuses both
                 out_data, out_ctx = setup.finish(holder[0])
+            except VMFault as fault:
+                raise fault.with_source(program.source_lines.describe(fault.index)) from None
             finally:
+                host.release_lock()
                 host.packet = None
                 host.end_run()
             # The next program (tail call or repetition) starts from what this one left.

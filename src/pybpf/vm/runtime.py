@@ -168,6 +168,7 @@ class _Loader:
             section=prog.section,
             expected_attach_type=prog.expected_attach_type,
             attach_target=prog.attach_target,
+            line_info=prog.line_info,
         )
 
     # -------------------------------------------------------------- slots

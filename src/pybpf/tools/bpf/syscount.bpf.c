@@ -57,13 +57,15 @@ struct {
 	__type(value, __u64);
 } hist SEC(".maps");
 
+/* The bit length of v (0 for 0, 1 for 1, 2 for 2..3): slot k holds 2^(k-1)..2^k-1, the
+ * convention pybpf.events.format_log2_hist labels its rows with. */
 static __always_inline __u32 log2l(__u64 v)
 {
 	__u32 r = 0;
 
 	#pragma unroll
 	for (int i = 0; i < 64; i++) {
-		if (v <= 1)
+		if (v == 0)
 			break;
 		v >>= 1;
 		r++;

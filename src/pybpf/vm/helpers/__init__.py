@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ...isa.helpers import HELPER_NAMES
 from ..host import Host
-from . import calls, events, maps, misc, packet
+from . import calls, events, locks, maps, misc, packet
 from .common import Helper
 
 _IDS = {name: ident for ident, name in HELPER_NAMES.items()}
@@ -20,10 +20,10 @@ _IDS = {name: ident for ident, name in HELPER_NAMES.items()}
 def helper_table(host: Host) -> dict[int, Helper]:
     """Every helper the VM implements, bound to ``host``."""
     table: dict[int, Helper] = {}
-    for module in (maps, misc, events, packet, calls):
+    for module in (maps, misc, events, packet, calls, locks):
         for name, helper in module.helpers(host).items():
             table[_IDS["bpf_" + name]] = helper
-    return table
+    return locks.guarded(host, table, frozenset({_IDS["bpf_spin_lock"], _IDS["bpf_spin_unlock"]}))
 
 
 def supported_ids() -> frozenset[int]:

@@ -104,9 +104,6 @@ def helpers(host: Host) -> dict[str, Helper]:
     def current_task(vm: Machine, r1: int, r2: int, r3: int, r4: int, r5: int) -> int:
         return host.task_address()
 
-    def no_op(vm: Machine, r1: int, r2: int, r3: int, r4: int, r5: int) -> int:
-        return 0  # one program runs at a time: spin locks have nothing to exclude
-
     return {
         "ktime_get_ns": clock,
         "ktime_get_boot_ns": boot_clock,
@@ -130,8 +127,6 @@ def helpers(host: Host) -> dict[str, Helper]:
         "strncmp": strncmp,
         "get_current_task": current_task,
         "get_current_task_btf": current_task,
-        "spin_lock": no_op,
-        "spin_unlock": no_op,
     }
 
 
