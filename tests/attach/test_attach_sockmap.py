@@ -30,9 +30,9 @@ def _tcp_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
         yield client, server
 
 
-@pytest.fixture
-def sock_map(bpf_ok: None) -> Iterator[kernel.FD]:
-    with kernel.map_create(MapType.SOCKMAP, 4, 4, 2, name="socks") as fd:
+@pytest.fixture(params=[MapType.SOCKMAP, MapType.SOCKHASH], ids=["sockmap", "sockhash"])
+def sock_map(request: pytest.FixtureRequest, bpf_ok: None) -> Iterator[kernel.FD]:
+    with kernel.map_create(request.param, 4, 4, 2, name="socks") as fd:
         yield fd
 
 

@@ -11,7 +11,7 @@ import pytest
 from attach_testlib import find_tool, load_counter, read_counter, require_kernel_feature
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from netns_testlib import in_netns, send_udp, veth_pair
+from netns_testlib import in_netns, ip_tool, send_udp, veth_pair
 
 from pybpf import kernel
 from pybpf.attach import attach_tc_classic, netlink, tc
@@ -31,7 +31,7 @@ def _tc_show(namespace: str, *args: str) -> str:
     require_kernel_feature(tool is not None, "no tc(8) tool")
     assert tool is not None
     done = subprocess.run(
-        ["ip", "netns", "exec", namespace, tool, *args],
+        [ip_tool(), "netns", "exec", namespace, tool, *args],
         capture_output=True,
         text=True,
         timeout=30,
