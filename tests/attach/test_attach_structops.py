@@ -166,3 +166,15 @@ def test_attach_all_registers_the_struct_ops_map_and_skips_none_of_its_programs(
 def test_a_map_that_is_not_struct_ops_is_refused(bpf_ok: None) -> None:
     with new_counter_map() as fd, pytest.raises(AttachError, match="not a struct_ops map"):
         attach_struct_ops(fd)
+
+
+def test_closing_the_object_unregisters_a_legacy_struct_ops_it_registered_at_load(
+    objects: dict[str, Path],
+) -> None:
+    import pybpf
+
+    name = KINDS[".struct_ops"]
+    with pybpf.load(objects[".struct_ops"]) as obj:
+        assert struct_ops_state(obj.maps["ca"]) is StructOpsState.INUSE
+        assert name in _available()
+    assert name not in _available()

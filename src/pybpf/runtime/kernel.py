@@ -338,6 +338,10 @@ class _Loader:
             except KernelError as exc:
                 exc.add_note(f"while filling struct_ops map {name!r} ({target.kernel_struct.name})")
                 raise
+            if not spec.flags & MapFlags.LINK:
+                # Filling a legacy (link-less) struct_ops map registers it with the kernel at once;
+                # the object unregisters it when it closes, or it would outlive the process.
+                self.obj.registered_struct_ops.append(self.obj.maps[name])
 
     # ------------------------------------------------------------------ slots, pins
 

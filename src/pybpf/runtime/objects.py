@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..kernel import FD
+from ..kernel import FD, KernelError, map_delete
 from .maps import Map
 from .model import ObjectBase
 from .programs import Program
@@ -30,10 +30,16 @@ class Object(ObjectBase[Program, Map]):
     ) -> None:
         super().__init__(spec, programs=programs, maps=maps, btf_fd=btf_fd)
         self._attachments: list[AttachReport] = []
+        self.registered_struct_ops: list[Map] = []
 
     def _release(self) -> None:
         for report in self._attachments:
             report.close()  # links first: they hold the programs
+        for ops in self.registered_struct_ops:
+            try:
+                map_delete(ops.fd, bytes(4))  # unregister; gone already if a link did it
+            except KernelError:
+                pass
         super()._release()
 
     def attach_all(self) -> AttachReport:
