@@ -21,7 +21,8 @@ def _refusal(program: str | None) -> NotSupportedByKernel:
         "CONFIG_FUNCTION_GRAPH_TRACER",
         errno=errno.EPERM,
     )
-    if program is not None:
+    if program is not None:  # as the kernel loader marks it
+        exc.program = program
         exc.add_note(f"while loading program {program!r} (section 'fentry/do_sys_openat2')")
     return exc
 

@@ -24,10 +24,12 @@ ENOTSUPP = 524
 class KernelError(Error):
     """A ``bpf()`` command failed; ``errno`` and the command's name are kept.
 
-    ``processed`` is set by batch operations: how many elements went through before the error.
+    ``processed`` is set by batch operations: how many elements went through before the error;
+    ``program`` by the loader: the name of the program whose load failed.
     """
 
     processed: int | None = None
+    program: str | None = None
 
     def __init__(self, message: str, *, errno: int, command: str = "") -> None:
         name = _errno.errorcode.get(errno, "ENOTSUPP" if errno == ENOTSUPP else str(errno))

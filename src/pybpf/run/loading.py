@@ -9,7 +9,6 @@ hands back the refusal as a :class:`~pybpf.run.autoattach.Skipped` entry for the
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..enums import ProgramType
@@ -19,15 +18,13 @@ from .autoattach import Skipped
 
 #: The program types whose loads fail for want of a kernel feature rather than for a bug.
 REFUSABLE_TYPES = frozenset({ProgramType.TRACING, ProgramType.LSM, ProgramType.EXT})
-_LOADING_NOTE = re.compile(r"while loading program '([^']+)'")
 
 
 def refused_program(spec: ObjectSpec, exc: BaseException) -> str | None:
-    """The program whose load raised ``exc``: named by the loader's note, or the only candidate."""
-    for note in getattr(exc, "__notes__", ()):
-        found = _LOADING_NOTE.search(str(note))
-        if found and found.group(1) in spec.programs:
-            return found.group(1)
+    """The program whose load raised ``exc``: named by the loader (``exc.program``), or the only candidate."""
+    named = getattr(exc, "program", None)
+    if isinstance(named, str) and named in spec.programs:
+        return named
     candidates = [p.name for p in spec.programs.values() if p.autoload and p.type in REFUSABLE_TYPES]
     return candidates[0] if len(candidates) == 1 else None
 

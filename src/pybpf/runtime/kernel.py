@@ -297,6 +297,7 @@ class _Loader:
 
                 kind = prog.section.split("/", 1)[0].split(".", 1)[0]
                 exc = trampoline_unsupported(exc, kind, prog.attach_target or "")
+            exc.program = prog.name
             exc.add_note(f"while loading program {prog.name!r} (section {prog.section!r})")
             raise exc from None
         program = Program(
