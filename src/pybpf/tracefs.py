@@ -161,17 +161,26 @@ def parse_trace_line(line: str) -> TraceEvent | None:
     )
 
 
+def open_trace_pipe(tracefs: Path | None = None) -> tuple[int, Path]:
+    """A non-blocking fd on ``trace_pipe`` and its path.
+
+    The kernel lets one process read the pipe at a time; a second gets ``EBUSY``, which the
+    error says in words.
+    """
+    path = (tracefs or find_tracefs()) / "trace_pipe"
+    try:
+        return os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), path
+    except OSError as exc:
+        hint = " (another process is reading it, e.g. bpftool prog tracelog)" if exc.errno == _errno.EBUSY else ""
+        raise TracefsError(f"cannot open {path}: {exc.strerror}{hint}", errno=exc.errno) from None
+
+
 def trace_pipe(timeout: float | None = None, *, tracefs: Path | None = None) -> Iterator[TraceEvent]:
     """Parsed events from ``trace_pipe`` (which consumes them) until ``timeout`` seconds pass.
 
     ``timeout=None`` reads forever; the caller stops by breaking out of the loop.
     """
-    root = tracefs or find_tracefs()
-    path = root / "trace_pipe"
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise TracefsError(f"cannot open {path}: {exc.strerror}") from None
+    fd, path = open_trace_pipe(tracefs)
     deadline = None if timeout is None else time.monotonic() + timeout
     poller = select.poll()
     poller.register(fd, select.POLLIN)
@@ -211,6 +220,7 @@ __all__ = [
     "TracefsError",
     "TracepointNotFound",
     "find_tracefs",
+    "open_trace_pipe",
     "parse_trace_line",
     "trace_pipe",
     "tracepoint_exists",

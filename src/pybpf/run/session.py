@@ -8,7 +8,6 @@ exit path (duration over, Ctrl-C, SIGTERM, an error half-way through attaching).
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import select
@@ -28,7 +27,7 @@ from ..errors import Error
 from ..events import PerfBuffer, Reader, RingBuffer
 from ..spec import ObjectSpec
 from ..spec.maps import MapOrigin
-from ..tracefs import TracefsError, find_tracefs, parse_trace_line
+from ..tracefs import TracefsError, open_trace_pipe, parse_trace_line
 from .autoattach import AttachReport, attach_all
 from .deadline import Deadline
 from .infer import Inferred
@@ -154,16 +153,10 @@ class _TracePipe:
     """A non-blocking reader of ``trace_pipe`` lines (which it consumes system-wide)."""
 
     def __init__(self) -> None:
-        path = find_tracefs() / "trace_pipe"
         try:
-            self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError as exc:
-            hint = (
-                " (another process is reading it, e.g. bpftool prog tracelog)"
-                if exc.errno == errno.EBUSY
-                else ""
-            )
-            raise TraceUnavailable(f"cannot open {path}: {exc.strerror}{hint}") from None
+            self.fd, _ = open_trace_pipe()
+        except TracefsError as exc:
+            raise TraceUnavailable(exc.message, errno=exc.errno) from None
         self._pending = b""
 
     def lines(self) -> list[str]:
