@@ -97,6 +97,13 @@ class KernelSymbols:
         symbol = self.symbols[index]
         return KernelFrame(address, symbol, address - symbol.address)
 
+    def at(self, address: int) -> KernelSymbol | None:
+        """The first symbol (in kallsyms order) exactly at ``address``, if any."""
+        index = bisect.bisect_left(self._addresses, address)
+        if index < len(self._addresses) and self._addresses[index] == address:
+            return self.symbols[index]
+        return None
+
     def address_of(self, name: str) -> int | None:
         if self._by_name is None:
             table: dict[str, KernelSymbol] = {}
