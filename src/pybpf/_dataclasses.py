@@ -1,0 +1,431 @@
+"""Dataclasses made without generating code: the part of :mod:`dataclasses` pybpf uses.
+
+``@dataclasses.dataclass`` compiles an ``__init__``, ``__repr__``, ``__eq__`` and friends from
+source text for every class, and importing :mod:`dataclasses` pulls in :mod:`inspect`, :mod:`ast`
+and :mod:`dis`.  For a process that starts, loads one object and exits (``pybpf run``, a tool, a
+test), that cost more than the loading itself: about 0.3-0.5 ms per class, for the seventy-odd
+record classes a load touches, plus ~10 ms of imports.  The decorator here builds the same methods
+as closures over a field table, so making a class costs a few dictionary operations.
+
+Behaviour follows :mod:`dataclasses` for what pybpf declares: fields from the class's own
+annotations after those of its record bases, defaults and :func:`field` (``default``,
+``default_factory``, ``init``, ``repr``, ``compare``), ``__post_init__``, ``frozen``, ``eq`` and
+the hash rules that follow from it, ``slots``, ``__match_args__``; methods the class body defines
+are kept.  Instances compare, print, pickle and copy as dataclass instances would, and the
+stdlib's functions (``dataclasses.fields``/``replace``/``asdict``/``is_dataclass``) accept them:
+``__dataclass_fields__`` is built on first use, importing :mod:`dataclasses` only then.
+Type checkers see a dataclass through ``typing.dataclass_transform``.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from dataclasses import FrozenInstanceError as FrozenInstanceError
+    from typing import Any, TypeVar, dataclass_transform
+
+    _T = TypeVar("_T")
+else:
+
+    def dataclass_transform(**_options):
+        return lambda decorator: decorator
+
+
+FIELDS = "__pybpf_fields__"
+FROZEN = "__pybpf_frozen__"
+_set = object.__setattr__
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Field:
+    """One field of a record class; :func:`fields` returns these."""
+
+    __slots__ = ("compare", "default", "default_factory", "init", "name", "repr", "type")
+
+    def __init__(
+        self,
+        default: Any = MISSING,
+        default_factory: Any = MISSING,
+        init: bool = True,
+        repr: bool = True,
+        compare: bool = True,
+    ) -> None:
+        if default is not MISSING and default_factory is not MISSING:
+            raise ValueError("cannot specify both default and default_factory")
+        self.name = ""
+        self.type: object = None
+        self.default = default
+        self.default_factory = default_factory
+        self.init = init
+        self.repr = repr
+        self.compare = compare
+
+    def has_default(self) -> bool:
+        return self.default is not MISSING or self.default_factory is not MISSING
+
+    def __repr__(self) -> str:
+        return (
+            f"Field(name={self.name!r}, default={self.default!r}, default_factory={self.default_factory!r})"
+        )
+
+
+def field(
+    *,
+    default: Any = MISSING,
+    default_factory: Callable[[], Any] | Any = MISSING,
+    init: bool = True,
+    repr: bool = True,
+    compare: bool = True,
+) -> Any:
+    """Options for one field, as :func:`dataclasses.field` takes them."""
+    return Field(default, default_factory, init, repr, compare)
+
+
+def _frozen_error() -> type[AttributeError]:
+    # The stdlib's exception, so ``except dataclasses.FrozenInstanceError`` works on our records.
+    from dataclasses import FrozenInstanceError
+
+    return FrozenInstanceError
+
+
+def __getattr__(name: str) -> object:
+    if name == "FrozenInstanceError":
+        return _frozen_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _is_classvar(annotation: object) -> bool:
+    text = annotation if isinstance(annotation, str) else repr(annotation)
+    return text.startswith(("ClassVar", "typing.ClassVar", "t.ClassVar", "Final", "typing.Final"))
+
+
+def _collect(cls: type) -> dict[str, Field]:
+    """The class's fields: its record bases' first, then its own annotations in order."""
+    table: dict[str, Field] = {}
+    for base in reversed(cls.__mro__[1:]):
+        inherited = base.__dict__.get(FIELDS)
+        if inherited:
+            table.update(inherited)
+    namespace = cls.__dict__
+    for name, annotation in namespace.get("__annotations__", {}).items():
+        if _is_classvar(annotation):
+            continue
+        value = namespace.get(name, MISSING)
+        spec = value if isinstance(value, Field) else Field(default=value)
+        if isinstance(spec.default, (list, dict, set, bytearray)):
+            raise ValueError(
+                f"mutable default {type(spec.default).__name__} for field {name} is not allowed: use default_factory"
+            )
+        spec.name = name
+        spec.type = annotation
+        table[name] = spec
+        if isinstance(value, Field):
+            if spec.default is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, spec.default)
+    seen_default = ""
+    for spec in table.values():
+        if not spec.init:
+            continue
+        if spec.has_default():
+            seen_default = spec.name
+        elif seen_default:
+            raise TypeError(f"non-default argument {spec.name!r} follows default argument {seen_default!r}")
+    return table
+
+
+def _with_slots(cls: type, table: dict[str, Field]) -> type:
+    """A copy of ``cls`` with ``__slots__`` for its own fields, as ``slots=True`` makes it."""
+    inherited: set[str] = set()
+    for base in cls.__mro__[1:]:
+        inherited.update(base.__dict__.get("__slots__", ()))
+    names = tuple(name for name in table if name not in inherited)
+    namespace = dict(cls.__dict__)
+    for name in names:
+        namespace.pop(name, None)  # defaults live in the field table, not as class attributes
+    namespace.pop("__dict__", None)
+    namespace.pop("__weakref__", None)
+    namespace["__slots__"] = names
+    slotted = type(cls)(cls.__name__, cls.__bases__, namespace)
+    slotted.__qualname__ = cls.__qualname__
+    return slotted
+
+
+def _make_init(
+    table: dict[str, Field], frozen: bool, post_init: Callable[[Any], None] | None
+) -> Callable[..., None]:
+    specs = tuple(spec for spec in table.values() if spec.init)
+    names = tuple(spec.name for spec in specs)
+    later = tuple(spec for spec in table.values() if not spec.init and spec.has_default())
+    count = len(names)
+    assign = _set if frozen else setattr
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        given = len(args)
+        if given > count:
+            raise TypeError(f"__init__() takes {count + 1} positional arguments but {given + 1} were given")
+        for name, value in zip(names, args, strict=False):
+            assign(self, name, value)
+        if kwargs or given < count:
+            for index in range(given):
+                if names[index] in kwargs:
+                    raise TypeError(f"__init__() got multiple values for argument {names[index]!r}")
+            for spec in specs[given:]:
+                name = spec.name
+                if name in kwargs:
+                    assign(self, name, kwargs.pop(name))
+                elif spec.default is not MISSING:
+                    assign(self, name, spec.default)
+                elif spec.default_factory is not MISSING:
+                    assign(self, name, spec.default_factory())
+                else:
+                    raise TypeError(f"__init__() missing required argument: {name!r}")
+            if kwargs:
+                raise TypeError(f"__init__() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        for spec in later:
+            assign(self, spec.name, spec.default if spec.default is not MISSING else spec.default_factory())
+        if post_init is not None:
+            post_init(self)
+
+    return __init__
+
+
+def _tuple_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) > 1:
+        return attrgetter(*names)  # builds the tuple in C
+    if names:
+        one = attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return lambda obj: ()
+
+
+def _make_repr(names: tuple[str, ...]) -> Callable[[Any], str]:
+    def __repr__(self: Any) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__qualname__}({shown})"
+
+    return __repr__
+
+
+def _make_eq(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, object], bool]:
+    def __eq__(self: Any, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(key(self) == key(other))
+        return NotImplemented
+
+    return __eq__
+
+
+def _make_hash(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
+    def __hash__(self: Any) -> int:
+        return hash(key(self))
+
+    return __hash__
+
+
+def _make_frozen(cls: type, names: frozenset[str]) -> tuple[Callable[..., None], Callable[..., None]]:
+    def __setattr__(self: Any, name: str, value: object) -> None:
+        if type(self) is cls or name in names:
+            raise _frozen_error()(f"cannot assign to field {name!r}")
+        _set(self, name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise _frozen_error()(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
+
+    return __setattr__, __delattr__
+
+
+def _make_state(
+    names: tuple[str, ...],
+) -> tuple[Callable[[Any], list[Any]], Callable[[Any, list[Any]], None]]:
+    # Frozen slotted instances have no __dict__ to restore and refuse setattr: pickle by values.
+    def __getstate__(self: Any) -> list[Any]:
+        return [getattr(self, name) for name in names]
+
+    def __setstate__(self: Any, state: list[Any]) -> None:
+        for name, value in zip(names, state, strict=True):
+            _set(self, name, value)
+
+    return __getstate__, __setstate__
+
+
+def _default_of(spec: Field) -> dict[str, Any]:
+    if spec.default is not MISSING:
+        return {"default": spec.default}
+    if spec.default_factory is not MISSING:
+        return {"default_factory": spec.default_factory}
+    return {}
+
+
+class _StdlibFields:
+    """``__dataclass_fields__`` for :mod:`dataclasses`' functions, built when first asked for."""
+
+    def __init__(self) -> None:
+        self._built: dict[type, dict[str, object]] = {}
+
+    def __get__(self, obj: object, owner: type) -> dict[str, object]:
+        built = self._built.get(owner)
+        if built is None:
+            import dataclasses
+
+            specs = getattr(owner, FIELDS).values()
+            shadow = dataclasses.make_dataclass(
+                owner.__name__,
+                [
+                    (
+                        spec.name,
+                        spec.type,
+                        dataclasses.field(
+                            init=spec.init, repr=spec.repr, compare=spec.compare, **_default_of(spec)
+                        ),
+                    )
+                    for spec in specs
+                ],
+                init=False,
+                repr=False,
+                eq=False,
+            )
+            built = self._built[owner] = dict(getattr(shadow, "__dataclass_fields__"))  # noqa: B009 - set at runtime
+        return built
+
+
+def _process(
+    cls: type, init: bool, repr_: bool, eq: bool, frozen: bool, slots: bool, match_args: bool
+) -> type:
+    for base in cls.__mro__[1:]:
+        if FIELDS in base.__dict__ and base.__dict__[FROZEN] != frozen:
+            change = "frozen" if frozen else "non-frozen"
+            raise TypeError(f"cannot inherit {change} dataclass {cls.__name__} from {base.__name__}")
+    table = _collect(cls)
+    namespace = cls.__dict__
+    if frozen and ("__setattr__" in namespace or "__delattr__" in namespace):
+        raise TypeError(
+            f"cannot overwrite attribute __setattr__ or __delattr__ in frozen class {cls.__name__}"
+        )
+    explicit_hash = "__hash__" in namespace and not (namespace["__hash__"] is None and "__eq__" in namespace)
+    if slots and "__slots__" not in namespace:
+        cls = _with_slots(cls, table)
+        namespace = cls.__dict__
+    setattr(cls, FIELDS, table)
+    setattr(cls, FROZEN, frozen)
+    if "__dataclass_fields__" not in namespace:
+        setattr(cls, "__dataclass_fields__", _StdlibFields())  # noqa: B010 - mypy: not a declared attribute
+    all_names = tuple(table)
+
+    def define(name: str, value: object) -> None:
+        if name not in namespace:
+            setattr(cls, name, value)
+
+    if init:
+        define("__init__", _make_init(table, frozen, getattr(cls, "__post_init__", None)))
+    if repr_:
+        define("__repr__", _make_repr(tuple(spec.name for spec in table.values() if spec.repr)))
+    key = _tuple_of(tuple(spec.name for spec in table.values() if spec.compare))
+    if eq:
+        define("__eq__", _make_eq(key))
+        if not explicit_hash:
+            setattr(cls, "__hash__", _make_hash(key) if frozen else None)  # noqa: B010
+    if frozen:
+        setter, deleter = _make_frozen(cls, frozenset(all_names))
+        setattr(cls, "__setattr__", setter)  # noqa: B010
+        setattr(cls, "__delattr__", deleter)  # noqa: B010
+        if slots:
+            getstate, setstate = _make_state(all_names)
+            define("__getstate__", getstate)
+            define("__setstate__", setstate)
+    if match_args:
+        define("__match_args__", tuple(spec.name for spec in table.values() if spec.init))
+    return cls
+
+
+@dataclass_transform(field_specifiers=(field, Field))
+def dataclass(
+    cls: type[_T] | None = None,
+    /,
+    *,
+    init: bool = True,
+    repr: bool = True,
+    eq: bool = True,
+    frozen: bool = False,
+    slots: bool = False,
+    match_args: bool = True,
+) -> Any:
+    """Make ``cls`` a dataclass, as ``@dataclasses.dataclass`` with the same options would."""
+
+    def wrap(cls: type) -> type:
+        return _process(cls, init, repr, eq, frozen, slots, match_args)
+
+    return wrap if cls is None else wrap(cls)
+
+
+def is_dataclass(obj: object) -> bool:
+    return getattr(obj, FIELDS, None) is not None
+
+
+def fields(obj: object) -> tuple[Field, ...]:
+    """The fields of a record class or instance, in declaration order."""
+    table = getattr(obj, FIELDS, None)
+    if table is None:
+        raise TypeError(f"{obj!r} is not a pybpf dataclass")
+    return tuple(table.values())
+
+
+def replace(obj: _T, /, **changes: Any) -> _T:
+    """A copy of ``obj`` with ``changes``, through its ``__init__`` as :func:`dataclasses.replace`."""
+    for spec in fields(obj):
+        if not spec.init:
+            if spec.name in changes:
+                raise ValueError(
+                    f"field {spec.name} is declared with init=False, it cannot be specified with replace()"
+                )
+            continue
+        if spec.name not in changes:
+            changes[spec.name] = getattr(obj, spec.name)
+    return obj.__class__(**changes)
+
+
+def asdict(obj: object) -> dict[str, Any]:
+    """Field values by name, records inside lists, tuples and dicts converted too."""
+    if not is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError("asdict() should be called on record instances")
+    return {spec.name: _plain(getattr(obj, spec.name)) for spec in fields(obj)}
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*[_plain(item) for item in value])
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return type(value)((_plain(k), _plain(v)) for k, v in value.items())
+    return value
+
+
+__all__ = [
+    "MISSING",
+    "Field",
+    "FrozenInstanceError",
+    "asdict",
+    "dataclass",
+    "field",
+    "fields",
+    "is_dataclass",
+    "replace",
+]
