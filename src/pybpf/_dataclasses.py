@@ -34,6 +34,9 @@ else:
         return lambda decorator: decorator
 
 
+#: For hand-written ``__init__`` methods of frozen records (declared with ``init=False``).
+set_field = object.__setattr__
+
 FIELDS = "__pybpf_fields__"
 FROZEN = "__pybpf_frozen__"
 _set = object.__setattr__
@@ -111,7 +114,7 @@ def _is_classvar(annotation: object) -> bool:
     return text.startswith(("ClassVar", "typing.ClassVar", "t.ClassVar", "Final", "typing.Final"))
 
 
-def _collect(cls: type) -> dict[str, Field]:
+def _collect(cls: type, check_order: bool) -> dict[str, Field]:
     """The class's fields: its record bases' first, then its own annotations in order."""
     table: dict[str, Field] = {}
     for base in reversed(cls.__mro__[1:]):
@@ -137,7 +140,7 @@ def _collect(cls: type) -> dict[str, Field]:
             else:
                 setattr(cls, name, spec.default)
     seen_default = ""
-    for spec in table.values():
+    for spec in table.values() if check_order else ():
         if not spec.init:
             continue
         if spec.has_default():
@@ -311,7 +314,7 @@ def _process(
         if FIELDS in base.__dict__ and base.__dict__[FROZEN] != frozen:
             change = "frozen" if frozen else "non-frozen"
             raise TypeError(f"cannot inherit {change} dataclass {cls.__name__} from {base.__name__}")
-    table = _collect(cls)
+    table = _collect(cls, init and "__init__" not in cls.__dict__)
     namespace = cls.__dict__
     if frozen and ("__setattr__" in namespace or "__delattr__" in namespace):
         raise TypeError(
@@ -428,4 +431,5 @@ __all__ = [
     "fields",
     "is_dataclass",
     "replace",
+    "set_field",
 ]

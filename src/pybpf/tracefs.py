@@ -15,9 +15,9 @@ import re
 import select
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import Error, NotSupported
 
 CANDIDATES = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")

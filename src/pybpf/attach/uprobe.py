@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ctypes
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import ELFError, Error
 from pybpf.kernel.fd import FD
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import enum
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from pybpf._dataclasses import dataclass, field, set_field
+
 from .errors import BTFError
-from .records import FrozenRecord, finish, set_field
 
 if TYPE_CHECKING:
     from .spec import BTF
@@ -61,9 +61,8 @@ class CoreReloKind(enum.IntEnum):
         return self in (CoreReloKind.ENUMVAL_EXISTS, CoreReloKind.ENUMVAL_VALUE)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class FuncInfo(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class FuncInfo:
     """``bpf_func_info``: the BTF FUNC ``type_id`` of the function starting at ``insn_off``."""
 
     insn_off: int
@@ -78,9 +77,8 @@ class FuncInfo(FrozenRecord):
         set_field(self, "type_id", type_id)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class LineInfo(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class LineInfo:
     """A source line for the instruction at ``insn_off``; ``line`` is the source text."""
 
     insn_off: int
@@ -114,9 +112,8 @@ class LineInfo(FrozenRecord):
         set_field(self, "line_off", line_off)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class CoreRelo(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class CoreRelo:
     """A CO-RE relocation: ``access`` is the access string ("0:1:2"), relative to ``type_id``."""
 
     insn_off: int
@@ -152,9 +149,8 @@ class CoreRelo(FrozenRecord):
         set_field(self, "access_off", access_off)
 
 
-@finish
-@dataclass(init=False, repr=False, eq=False)
-class BTFExt(FrozenRecord):
+@dataclass(frozen=True, init=False)
+class BTFExt:
     """All ``.BTF.ext`` records, grouped by the ELF section (program) they describe."""
 
     func_info: dict[str, tuple[FuncInfo, ...]]

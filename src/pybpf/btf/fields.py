@@ -10,11 +10,11 @@ through as C does.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pybpf._dataclasses import dataclass, set_field
+
 from .errors import BTFError
-from .records import FrozenRecord, finish, set_field
 from .types import Array, Member, Ptr, Struct, Union
 
 if TYPE_CHECKING:
@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 _TOKEN = re.compile(r"\s*(?:(->|\.)|\[\s*(\d+)\s*\]|([A-Za-z_][A-Za-z_0-9]*))")
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class FieldLocation(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class FieldLocation:
     """Where a member path ends up.
 
     ``derefs`` holds the byte offsets (each relative to the previous pointee, the first relative to

@@ -15,10 +15,9 @@ vmlinux BTF.  :class:`_Record` holds the comparison, hashing, ``repr`` and immut
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import ClassVar
 
-from .records import FrozenRecord, finish, set_field
+from pybpf._dataclasses import dataclass, set_field
 
 
 class Kind(enum.IntEnum):
@@ -63,8 +62,8 @@ class Linkage(enum.IntEnum):
     EXTERN = 2
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Type(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Type:
     """Fields every kind has.  ``id`` is the type's index in its BTF (0 is void)."""
 
     id: int
@@ -77,7 +76,7 @@ class Type(FrozenRecord):
         set_field(self, "name", name)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Void(Type):
     """Type id 0; never stored in the type section."""
 
@@ -88,7 +87,7 @@ class Void(Type):
         set_field(self, "name", name)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Int(Type):
     """``encoding``, ``bit_offset`` and ``bits`` are the second info word of ``BTF_KIND_INT``."""
 
@@ -120,7 +119,7 @@ class Int(Type):
         set_field(self, "bits", bits)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Ptr(Type):
     """A pointer to ``type_id`` (0 for ``void *``)."""
 
@@ -134,7 +133,7 @@ class Ptr(Type):
         set_field(self, "type_id", type_id)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Array(Type):
     """``nelems`` elements of ``elem_type_id``; ``index_type_id`` is what the compiler emitted for the index."""
 
@@ -152,8 +151,8 @@ class Array(Type):
         set_field(self, "nelems", nelems)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Member(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Member:
     """A struct/union member.  ``bitfield_size`` is 0 for a plain (non-bitfield) member."""
 
     name: str
@@ -173,7 +172,7 @@ class Member(FrozenRecord):
         set_field(self, "bitfield_size", bitfield_size)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Struct(Type):
     """``kind_flag`` set means member offsets carry a bitfield size in their top 8 bits."""
 
@@ -198,7 +197,7 @@ class Struct(Type):
         set_field(self, "kind_flag", kind_flag)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Union(Type):
     """Like :class:`Struct`: every member at bit offset 0 unless the layout says otherwise."""
 
@@ -223,8 +222,8 @@ class Union(Type):
         set_field(self, "kind_flag", kind_flag)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class EnumValue(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class EnumValue:
     """One enumerator; ``value`` is already sign-extended when the enum is signed."""
 
     name: str
@@ -235,7 +234,7 @@ class EnumValue(FrozenRecord):
         set_field(self, "value", value)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Enum(Type):
     """A 32-bit-valued enum; ``signed`` is the kind flag (values read as s32 rather than u32)."""
 
@@ -260,7 +259,7 @@ class Enum(Type):
         set_field(self, "signed", signed)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Enum64(Type):
     """A 64-bit-valued enum (``BTF_KIND_ENUM64``); ``signed`` is the kind flag."""
 
@@ -285,7 +284,7 @@ class Enum64(Type):
         set_field(self, "signed", signed)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Fwd(Type):
     """A forward declaration of a struct (or, with ``is_union``, a union)."""
 
@@ -299,7 +298,7 @@ class Fwd(Type):
         set_field(self, "is_union", is_union)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Typedef(Type):
     """A name for ``type_id``."""
 
@@ -313,7 +312,7 @@ class Typedef(Type):
         set_field(self, "type_id", type_id)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Volatile(Type):
     """The ``volatile`` modifier of ``type_id``."""
 
@@ -327,7 +326,7 @@ class Volatile(Type):
         set_field(self, "type_id", type_id)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Const(Type):
     """The ``const`` modifier of ``type_id``."""
 
@@ -341,7 +340,7 @@ class Const(Type):
         set_field(self, "type_id", type_id)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Restrict(Type):
     """The ``restrict`` modifier of ``type_id``."""
 
@@ -355,7 +354,7 @@ class Restrict(Type):
         set_field(self, "type_id", type_id)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class TypeTag(Type):
     """``btf_type_tag``; ``kind_flag`` marks a tag spelled as a plain ``__attribute__``."""
 
@@ -371,7 +370,7 @@ class TypeTag(Type):
         set_field(self, "kind_flag", kind_flag)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Func(Type):
     """A function; ``type_id`` points at its FUNC_PROTO."""
 
@@ -387,8 +386,8 @@ class Func(Type):
         set_field(self, "linkage", linkage)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Param(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Param:
     """A prototype parameter; a last param with ``type_id == 0`` and no name means ``...``."""
 
     name: str
@@ -399,7 +398,7 @@ class Param(FrozenRecord):
         set_field(self, "type_id", type_id)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class FuncProto(Type):
     """A function signature; FUNCs and function pointers point at one."""
 
@@ -419,7 +418,7 @@ class FuncProto(Type):
         set_field(self, "params", params)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Var(Type):
     """A global variable; its place in memory is given by the DATASEC listing it."""
 
@@ -435,8 +434,8 @@ class Var(Type):
         set_field(self, "linkage", linkage)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class VarSecInfo(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class VarSecInfo:
     """Where a VAR (or FUNC, for externs in ``.ksyms``) sits inside its DATASEC."""
 
     type_id: int
@@ -449,7 +448,7 @@ class VarSecInfo(FrozenRecord):
         set_field(self, "size", size)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Datasec(Type):
     """An ELF data section (``.data``, ``.bss``, ``.maps``...): the variables placed in it."""
 
@@ -465,7 +464,7 @@ class Datasec(Type):
         set_field(self, "vars", vars)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Float(Type):
     """A floating-point type of ``size`` bytes."""
 
@@ -479,7 +478,7 @@ class Float(Type):
         set_field(self, "size", size)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(frozen=True, slots=True, init=False)
 class DeclTag(Type):
     """A ``btf_decl_tag`` on a type, or on one of its members/params when ``component_idx >= 0``."""
 
@@ -557,10 +556,6 @@ CLASS_OF_KIND: dict[Kind, type[Type]] = {
     )
 }
 
-for _cls in list(globals().values()):
-    if isinstance(_cls, type) and issubclass(_cls, FrozenRecord) and _cls is not FrozenRecord:
-        finish(_cls)
-del _cls
 
 
 __all__ = [

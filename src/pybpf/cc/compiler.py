@@ -14,7 +14,8 @@ import platform
 import shlex
 import shutil
 import sys
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from ..errors import ToolNotFound
 

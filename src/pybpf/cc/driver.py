@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from pybpf._dataclasses import dataclass
 
 from ..errors import CompileError, ToolNotFound
 from .compiler import find_compiler, target_arch

@@ -19,8 +19,9 @@ import itertools
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from pybpf._dataclasses import dataclass
 
 HEADER_PATH = Path(__file__).resolve().parent / "include" / "bpf" / "bpf_helper_defs.h"
 DEFAULT_UAPI = Path("/usr/include/linux/bpf.h")

@@ -10,7 +10,8 @@ relocations, which is why the definitions are read from BTF alone.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from ..btf import BTF, Array, FuncProto, Ptr, Struct, Union
 from ..enums import MapFlags, MapType, PinType

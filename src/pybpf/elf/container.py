@@ -16,9 +16,9 @@ from __future__ import annotations
 import enum
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from ..btf.records import FrozenRecord, finish, set_field
+from pybpf._dataclasses import dataclass, set_field
+
 from ..errors import ELFError
 
 ELF_MAGIC = b"\x7fELF"
@@ -147,9 +147,8 @@ class Header:
         return 8 if self.is64 else 4
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Section(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Section:
     """One section header; ``data`` holds its contents only when the reader was asked for them."""
 
     index: int
@@ -199,9 +198,8 @@ class Section(FrozenRecord):
         set_field(self, "data", data)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Segment(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Segment:
     """One program header (PT_LOAD ones translate between addresses and file offsets)."""
 
     type: int
@@ -220,9 +218,8 @@ class Segment(FrozenRecord):
         set_field(self, "memsz", memsz)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Symbol(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Symbol:
     """One symbol table entry; ``type``, ``bind`` and ``visibility`` are unpacked from its info bytes."""
 
     index: int

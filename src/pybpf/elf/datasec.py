@@ -7,17 +7,15 @@ is used only when no symbol exists (objects already processed by a BPF linker).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pybpf._dataclasses import dataclass, set_field
 
 from ..btf import BTF, Datasec, Kind, Var
-from ..btf.records import FrozenRecord, finish, set_field
 from ..errors import ELFError
 from .reader import ElfFile, Section, SymbolType
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class VarPlacement(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class VarPlacement:
     """Where one variable of a data section sits, as the section's symbols and DATASEC say."""
 
     name: str

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from ..btf.records import FrozenRecord, finish, set_field
+from pybpf._dataclasses import dataclass, field, set_field
+
 from ..errors import ELFError
 from ..isa.instruction import Instruction, decode
 from ..spec import ExternKind, ExternSpec, Relocation, RelocationKind
@@ -24,9 +24,8 @@ LDDW = 0x18
 PSEUDO_CALL = 1
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class CodeTarget(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class CodeTarget:
     """A call or callback target: slot ``slot`` of section ``section`` (by index)."""
 
     section: int

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from pybpf._dataclasses import dataclass, field
 
 from ..btf.ext import BTFExt
 from ..errors import ELFError

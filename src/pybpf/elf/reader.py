@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import enum
 import struct
-from dataclasses import dataclass, field
 
-from ..btf.records import FrozenRecord, finish, set_field
+from pybpf._dataclasses import dataclass, field, set_field
+
 from ..errors import ELFError
 from .container import (
     SHN_ABS,
@@ -50,9 +50,8 @@ class RelocType(enum.IntEnum):
     R_64_32 = 10  # call: instruction-relative offset
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Reloc(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Reloc:
     """One relocation: ``offset`` inside the target section, against ``symbol``."""
 
     offset: int

@@ -14,18 +14,16 @@ What follows the prefix's ``/`` is the attach target (``tp/syscalls/sys_enter_op
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pybpf._dataclasses import dataclass, set_field
 
-from ..btf.records import FrozenRecord, finish, set_field
 from ..enums import AttachType, ProgramType
 
 P = ProgramType
 A = AttachType
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class SectionDef(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class SectionDef:
     """One row of the table.
 
     ``attach_btf``: the target names a kernel (or program) BTF function, resolved at load time.
@@ -207,9 +205,8 @@ SECTION_DEFS: tuple[SectionDef, ...] = (
 )
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class SectionMatch(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class SectionMatch:
     """A section name resolved against the table."""
 
     definition: SectionDef

@@ -6,6 +6,7 @@ Readers offer the same three interfaces (iterate with ``poll(timeout)``, ``consu
 
 from __future__ import annotations
 
+from .batch import RecordBatch
 from .errors import BufferTooSmall, DeadlineExceeded, EventsError, ReaderClosed
 from .hist import format_linear_hist, format_log2_hist, log2_bounds, print_linear_hist, print_log2_hist
 from .multi import Poller
@@ -22,6 +23,7 @@ __all__ = [
     "Reader",
     "ReaderClosed",
     "ReaderStats",
+    "RecordBatch",
     "RingBuffer",
     "format_linear_hist",
     "format_log2_hist",

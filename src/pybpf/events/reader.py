@@ -14,8 +14,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from pybpf._dataclasses import dataclass
 
 from .._closing import Closing
 from .errors import BufferTooSmall, DeadlineExceeded, EventsError, ReaderClosed

@@ -8,8 +8,8 @@ ids continue vmlinux's, so it can only be read on top of vmlinux.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.kernel import BTFInfo, ObjectKind, btf_info, map_info, prog_info
 
 from . import select

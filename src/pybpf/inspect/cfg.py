@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from pybpf._dataclasses import dataclass, field
 from pybpf.errors import ToolNotFound
 from pybpf.isa import Instruction
 from pybpf.isa.opcodes import CallSrc, InsnClass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-from dataclasses import dataclass
 from typing import Any
 
+from pybpf._dataclasses import dataclass
 from pybpf.enums import AttachType
 from pybpf.kernel import KernelError, prog_get_fd_by_id, prog_info
 

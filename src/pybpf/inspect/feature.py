@@ -13,9 +13,9 @@ import ctypes
 import errno as _errno
 import os
 import struct
-from dataclasses import dataclass, field
 from typing import Any
 
+from pybpf._dataclasses import dataclass, field
 from pybpf.enums import AttachType, MapFlags, MapType, ProgramFlags, ProgramType
 from pybpf.isa.helpers import HELPER_NAMES
 from pybpf.kernel import KernelError, attrs, btf_load, map_create

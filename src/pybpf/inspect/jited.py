@@ -15,8 +15,8 @@ import shutil
 import struct
 import subprocess
 import tempfile
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.btf import BTF
 from pybpf.errors import Error, ToolNotFound
 from pybpf.kernel import FD, attrs, prog_info

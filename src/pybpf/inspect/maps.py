@@ -11,9 +11,9 @@ import errno as _errno
 import json
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from pybpf._dataclasses import dataclass, field
 from pybpf.enums import MapType
 from pybpf.kernel import (
     FD,

@@ -8,9 +8,9 @@ query on the namespace itself.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
+from pybpf._dataclasses import dataclass, field
 from pybpf.enums import AttachType
 from pybpf.kernel import KernelError, prog_get_fd_by_id, prog_info
 

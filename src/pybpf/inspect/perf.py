@@ -7,9 +7,9 @@ event and BPF link anon inodes) are asked, so the walk stays cheap.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
+from pybpf._dataclasses import dataclass
 from pybpf.kernel import FDType, KernelError, task_fd_query
 
 _CANDIDATES = ("anon_inode:[perf_event]", "anon_inode:bpf_link", "anon_inode:bpf-link")

@@ -11,8 +11,8 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import Error
 from pybpf.kernel import FD, ObjectKind, obj_get
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pybpf._dataclasses import dataclass
 from pybpf.kernel import FD, prog_info, prog_test_run
 
 from .errors import InspectError

@@ -7,9 +7,9 @@ bpftool's text and ``json()`` its ``-j`` object with the same keys in the same o
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
+from pybpf._dataclasses import dataclass, field
 from pybpf.kernel import FD, ObjectKind, ProgInfo, prog_info
 
 from . import records
@@ -101,7 +101,7 @@ def record(fd: FD) -> ProgRecord:
     """The record of the program behind ``fd`` (its full name from BTF, as bpftool shows it)."""
     info = prog_info(fd)
     if len(info.name) == 15:
-        from dataclasses import replace
+        from pybpf._dataclasses import replace
 
         from .xlated import full_name
 

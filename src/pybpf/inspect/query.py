@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ctypes
 import errno as _errno
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.kernel import FD, KernelError
 from pybpf.kernel.syscall import Cmd, bpf
 

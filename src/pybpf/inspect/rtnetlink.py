@@ -10,8 +10,8 @@ from __future__ import annotations
 import errno as _errno
 import socket
 import struct
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.attach import netlink
 from pybpf.attach.netlink import attributes
 

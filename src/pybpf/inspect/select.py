@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import Error
 from pybpf.kernel import FD, KernelError, ObjectKind, get_fd_by_id, ids, obj_get
 from pybpf.kernel.info import map_info, prog_info

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from dataclasses import dataclass, field
 from typing import Any
 
+from pybpf._dataclasses import dataclass, field
 from pybpf.btf import BTF
 from pybpf.btf.names import type_name
 from pybpf.btf.types import Func, FuncProto

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
+
+from pybpf._dataclasses import dataclass
 
 from ..errors import AssemblerError, InvalidInstruction
 from .helpers import HELPER_IDS, helper_id

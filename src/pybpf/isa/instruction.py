@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from ..errors import InvalidInstruction
 from .opcodes import (

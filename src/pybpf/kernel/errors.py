@@ -12,8 +12,8 @@ import errno as _errno
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import Error, NotSupported
 
 # The kernel's internal "operation not supported" (include/linux/errno.h); it leaks to userspace

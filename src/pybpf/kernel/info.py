@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from dataclasses import dataclass, field
 from typing import TypeVar
+
+from pybpf._dataclasses import dataclass, field
 
 from ..enums import LinkType
 from . import attrs

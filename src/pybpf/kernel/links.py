@@ -9,7 +9,8 @@ from __future__ import annotations
 import ctypes
 import enum
 import errno as _errno
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from . import attrs
 from ._buffers import address, c_string, in_buffer

@@ -11,8 +11,9 @@ import enum
 import errno as _errno
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
+
+from pybpf._dataclasses import dataclass
 
 from ..enums import MapFlags
 from . import attrs

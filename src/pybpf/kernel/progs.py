@@ -11,7 +11,8 @@ import ctypes
 import enum
 import errno as _errno
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from . import attrs
 from ._buffers import CharBuffer, c_string, fd_array, in_buffer, obj_name, out_buffer

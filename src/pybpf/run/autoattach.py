@@ -10,8 +10,9 @@ skipped too, with a hint, because guessing an interface or a cgroup would surpri
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from pybpf._dataclasses import dataclass, field
 
 from ..attach import (
     IterLink,

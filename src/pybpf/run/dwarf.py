@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass, field
 from typing import Any
 
 from elftools.common.exceptions import ELFError as PyELFError
 from elftools.dwarf.die import DIE
 from elftools.elf.elffile import ELFFile
+
+from pybpf._dataclasses import dataclass, field
 
 MAX_DEPTH = 32
 _MODIFIERS = {

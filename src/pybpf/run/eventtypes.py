@@ -8,8 +8,9 @@ out of BTF), else the record is shown as hex.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from pybpf._dataclasses import dataclass
 
 from ..btf import BTF, codec_for
 from ..btf.codec import StructValue, cstr

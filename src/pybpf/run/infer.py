@@ -12,8 +12,9 @@ structs used only by locals out of BTF).  No size, or no struct: the records pri
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from pybpf._dataclasses import dataclass, field
 
 from ..btf import BTF
 from ..btf.types import Struct, Union

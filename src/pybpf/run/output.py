@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, TextIO
+
+from pybpf._dataclasses import dataclass
 
 from ..enums import MapType
 from ..events import format_log2_hist

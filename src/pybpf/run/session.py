@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+from pybpf._dataclasses import dataclass, field
 
 from ..enums import MapType
 from ..errors import Error

@@ -9,8 +9,9 @@ so a typo in a long command line is easy to spot.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from pybpf._dataclasses import dataclass
 
 from ..btf import BTF
 from ..btf.types import Array, Enum, Enum64, Int, IntEncoding

@@ -10,11 +10,12 @@ place so ``.BTF.ext`` records and map type ids stay valid.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import struct
 from collections.abc import Iterable, Mapping
 from functools import cache
+
+from pybpf import _dataclasses as dataclasses
 
 from ..btf import (
     BTF,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..btf.records import FrozenRecord, finish, set_field
+from pybpf._dataclasses import dataclass, set_field
+
 from ..enums import AttachType, ProgramType
 from ..errors import NotSupported
 from ..kernel import FD, obj_pin, prog_test_run
@@ -16,9 +16,8 @@ if TYPE_CHECKING:
     from ..kernel.info import ProgInfo
 
 
-@finish
-@dataclass(init=False, repr=False, eq=False)
-class RunResult(FrozenRecord):
+@dataclass(frozen=True, init=False)
+class RunResult:
     """What one ``BPF_PROG_TEST_RUN`` gave back (``duration_ns`` is the mean per repetition)."""
 
     retval: int

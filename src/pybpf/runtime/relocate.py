@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
 
+from pybpf._dataclasses import dataclass, set_field
+
 from ..btf import BTF, Func, Kind, Var, Void
-from ..btf.records import FrozenRecord, finish, set_field
 from ..spec import ExternKind, ExternSpec, ProgramSpec, Relocation, RelocationKind
 from .errors import ExternError, LoadError
 
@@ -51,9 +51,8 @@ def patch_lddw(code: bytearray, slot: int, src: int, low: int, high: int) -> Non
     _set_imm(code, slot + 1, high)
 
 
-@finish
-@dataclass(init=False, repr=False, eq=False)
-class KernelSymbol(FrozenRecord):
+@dataclass(frozen=True, init=False)
+class KernelSymbol:
     """Where an extern resolved: a vmlinux BTF id, or an address for typeless ksyms."""
 
     btf_id: int = 0

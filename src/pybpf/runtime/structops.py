@@ -11,7 +11,8 @@ matched by name, function pointers replaced by program fds.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from ..btf import BTF, FuncProto, Ptr, Struct
 from ..enums import MapType

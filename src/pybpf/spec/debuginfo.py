@@ -9,15 +9,13 @@ text is kept next to them for people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from pybpf._dataclasses import dataclass, replace, set_field
 
 from ..btf.ext import CoreReloKind
-from ..btf.records import FrozenRecord, finish, set_field
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class FuncInfo(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class FuncInfo:
     """``bpf_func_info``: the BTF FUNC describing the function starting at ``insn``."""
 
     insn: int
@@ -31,9 +29,8 @@ class FuncInfo(FrozenRecord):
         set_field(self, "type_id", type_id)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class LineInfo(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class LineInfo:
     """``bpf_line_info``: the source line of the instruction at ``insn``."""
 
     insn: int
@@ -66,9 +63,8 @@ class LineInfo(FrozenRecord):
         set_field(self, "text", text)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class CORERelocation(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class CORERelocation:
     """``bpf_core_relo``: the instruction at ``insn`` needs a field offset/size/existence/... of
     ``type_id`` along ``access`` (``"0:1:2"``) adjusted to the running kernel."""
 

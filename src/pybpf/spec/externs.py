@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 
 class ExternKind(enum.Enum):

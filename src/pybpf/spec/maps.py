@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
 
-from ..btf.records import FrozenRecord, finish, set_field
+from pybpf._dataclasses import dataclass, field, replace, set_field
+
 from ..enums import MapFlags, MapType, PinType
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Variable(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Variable:
     """A global variable inside a global-data map: ``offset``/``size`` in the map value, and its
     BTF type (0 without BTF: then only raw ``bytes`` can be assigned)."""
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from pybpf._dataclasses import dataclass, field, replace
 
 from .externs import ExternSpec
 from .globaldata import GlobalData

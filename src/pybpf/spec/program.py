@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from pybpf._dataclasses import dataclass, field, replace
 
 from ..enums import AttachType, ProgramFlags, ProgramType
 from .debuginfo import CORERelocation, FuncInfo, LineInfo

@@ -9,9 +9,8 @@ verifier log and ``.BTF.ext`` use.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
-from ..btf.records import FrozenRecord, finish, set_field
+from pybpf._dataclasses import dataclass, set_field
 
 
 class RelocationKind(enum.Enum):
@@ -33,9 +32,8 @@ class RelocationKind(enum.Enum):
     KFUNC = "kfunc"
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Relocation(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Relocation:
     """One reference from an instruction.
 
     ``offset`` is the byte offset inside the target map's value for MAP_VALUE and KCONFIG (the

@@ -10,7 +10,8 @@ from __future__ import annotations
 import bisect
 import os
 import threading
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from .elffile import SHN_UNDEF, ELFFile, SymbolType
 

@@ -7,8 +7,8 @@ ASLR, PIE executables and shared libraries load at a different base in every pro
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import ParseError
 
 

@@ -8,8 +8,8 @@ say which link-time virtual address those bytes have.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import Error
 
 from .elfsyms import elf_symbols

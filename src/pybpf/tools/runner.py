@@ -12,9 +12,10 @@ import select
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+
+from pybpf._dataclasses import dataclass
 
 from ..errors import Error
 from ..events import RingBuffer

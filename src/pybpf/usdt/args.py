@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import ParseError
 
 MAX_ARGS = 12

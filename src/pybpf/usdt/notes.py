@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
 
+from pybpf._dataclasses import dataclass
 from pybpf.errors import ELFError
 from pybpf.symbols.elffile import ELFFile
 

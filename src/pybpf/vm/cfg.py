@@ -9,7 +9,8 @@ bpf-to-bpf call target) and which blocks each function reaches by jumps and fall
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+
+from pybpf._dataclasses import dataclass, field
 
 from ..errors import InvalidInstruction
 from ..isa.instruction import Instruction, decode

@@ -16,7 +16,7 @@ generated code can be traced back to the exact BPF instruction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pybpf._dataclasses import dataclass, field
 
 from ..isa.instruction import Instruction
 from ..isa.opcodes import LDDW, AluOp, AtomicOp, InsnClass, JmpOp, Mode, PseudoSrc, Size

@@ -9,8 +9,9 @@ runs programs with r1 = memory and r2 = its length, and a few files call helper 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from pybpf._dataclasses import dataclass
 
 from ..errors import Error
 from .errors import ExitProgram

@@ -11,7 +11,8 @@ from __future__ import annotations
 import errno as _errno
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from pybpf._dataclasses import dataclass, field
 
 from ..enums import ProgramType
 from ..kernel.errors import InvalidArgument

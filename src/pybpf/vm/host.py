@@ -13,8 +13,9 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from pybpf._dataclasses import dataclass, field
 
 from .errors import VMFault
 from .maps import MAP_HANDLE_BASE, MapHost, Storage

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+from pybpf._dataclasses import dataclass
 
 from .errors import VMFault
 from .memory import CALLBACK_BASE, MASK64, MAX_CALL_DEPTH, STACK_FRAME_SIZE, AddressSpace, Region, RegionKind

@@ -16,7 +16,8 @@ import enum
 import heapq
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from pybpf._dataclasses import dataclass, field
 
 from .errors import VMFault
 

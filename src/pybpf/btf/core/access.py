@@ -10,12 +10,12 @@ names an enumerator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pybpf._dataclasses import dataclass, set_field
 
 from ..errors import BTFError
 from ..ext import CoreReloKind
-from ..records import FrozenRecord, IdentityRecord, finish, set_field
 from ..types import Array, Enum, Enum64, Struct, Union
 from .errors import CoreError
 
@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 MAX_SPEC_LEN = 64
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Accessor(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Accessor:
     """One step of a path that must match in the target.
 
     For a named member, ``type_id`` is the struct/union holding it and ``index`` the member's
@@ -46,9 +45,8 @@ class Accessor(FrozenRecord):
         set_field(self, "name", name)
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class AccessSpec(IdentityRecord):
+@dataclass(frozen=True, slots=True, init=False, eq=False)
+class AccessSpec:
     """A resolved access path in one BTF; ``bit_offset`` is from the start of the root object."""
 
     btf: BTF

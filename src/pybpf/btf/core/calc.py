@@ -10,11 +10,11 @@ anything that needs the field or enumerator to exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from pybpf._dataclasses import dataclass, replace, set_field
+
 from ..ext import CoreReloKind
-from ..records import FrozenRecord, finish, set_field
 from ..types import Array, Enum, Enum64, Int, Ptr, Struct, Union
 from .access import MAX_SPEC_LEN, Accessor, AccessSpec, is_flex_array, resolve_size, skip_mods
 from .candidates import Candidate
@@ -28,9 +28,8 @@ if TYPE_CHECKING:
 _SIZES = {1, 2, 4, 8}
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Resolution(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class Resolution:
     """The outcome for one record before patching.
 
     ``local_value`` is what the compiler put in the instruction (checked when ``validate``),
@@ -178,9 +177,8 @@ def _match_member(
 # ------------------------------------------------------------------------------------ values
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class _FieldValue(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class _FieldValue:
     """A computed relocation value, with what patching a load or store of it needs."""
 
     value: int

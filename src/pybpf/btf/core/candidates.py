@@ -13,10 +13,10 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..records import IdentityRecord, finish, set_field
+from pybpf._dataclasses import dataclass, set_field
+
 from ..types import Kind
 from .names import essential_name
 
@@ -24,9 +24,8 @@ if TYPE_CHECKING:
     from ..spec import BTF
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class Candidate(IdentityRecord):
+@dataclass(frozen=True, slots=True, init=False, eq=False)
+class Candidate:
     """A target type id and the BTF (vmlinux or a module) it lives in."""
 
     btf: BTF

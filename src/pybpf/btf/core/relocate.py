@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
+
+from pybpf._dataclasses import dataclass, field, replace, set_field
 
 from ...isa.opcodes import InsnClass
 from ..errors import BTFError
 from ..ext import CoreReloKind
-from ..records import FrozenRecord, finish, set_field
 from .access import AccessSpec, describe_spec, parse_spec
 from .calc import Resolution, resolve
 from .candidates import Candidate, find_candidates
@@ -43,9 +43,8 @@ class CoreRecord(Protocol):
     def kind(self) -> CoreReloKind: ...
 
 
-@finish
-@dataclass(slots=True, init=False, repr=False, eq=False)
-class CoreRelocation(FrozenRecord):
+@dataclass(frozen=True, slots=True, init=False)
+class CoreRelocation:
     """The outcome of one record.
 
     ``local_value`` is the value compiled in, ``target_value`` the one patched in (meaningless

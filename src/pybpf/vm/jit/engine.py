@@ -9,9 +9,10 @@ because compilation may be requested from several threads.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+
+from pybpf._dataclasses import dataclass
 
 from ...errors import NotSupported
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from pybpf._dataclasses import dataclass, field
 
 from ...errors import Error, NotSupported
 from ...isa.instruction import Instruction

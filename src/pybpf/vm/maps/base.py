@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import errno as _errno
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+
+from pybpf._dataclasses import dataclass, field
 
 from ...enums import MapFlags, MapType
 from ...kernel.errors import InvalidArgument, KernelError, KeyExists, KeyNotFound, MapFull, PermissionDenied

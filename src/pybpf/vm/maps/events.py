@@ -11,8 +11,9 @@ import errno as _errno
 import os
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from pybpf._dataclasses import dataclass
 
 from ...events.reader import Decoder, Reader
 from ...events.ringbuf import HEADER_SIZE, record_span
