@@ -6,7 +6,10 @@ disassembler should not pay for BTF or ELF parsing machinery.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import (
     AssemblerError,

@@ -8,7 +8,11 @@ place that says leaving a ``with`` block closes.  ``__enter__`` returns ``Self``
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Self
 
 
 class Closing:

@@ -6,7 +6,7 @@ it returns.  Types are frozen dataclasses that refer to each other by id.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pybpf._typing import TYPE_CHECKING
 
 from .._lazy import lazy_attributes
 from .errors import BTFError, CodecError, TypeNotFound

@@ -17,11 +17,14 @@ import enum
 import itertools
 import keyword
 import math
-import re
 import struct
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Protocol
+
+from pybpf._typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 from .errors import CodecError
 from .spec import BTF
@@ -105,7 +108,7 @@ class EnumCodec(IntCodec):
 
 
 def _identifier(name: str, fallback: str) -> str:
-    text = re.sub(r"\W", "_", name) or fallback
+    text = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name) or fallback
     if text[0].isdigit() or keyword.iskeyword(text):
         text = "_" + text
     return text

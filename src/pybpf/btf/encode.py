@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+
+from pybpf._typing import TYPE_CHECKING
 
 from .errors import BTFError
 from .spec import BTF_MAGIC, HEADER_SIZE

@@ -12,9 +12,9 @@ from __future__ import annotations
 import enum
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
 
 from pybpf._dataclasses import dataclass, field, set_field
+from pybpf._typing import TYPE_CHECKING, TypeVar
 
 from .errors import BTFError
 

@@ -9,10 +9,8 @@ through as C does.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
-
 from pybpf._dataclasses import dataclass, set_field
+from pybpf._typing import TYPE_CHECKING
 
 from .errors import BTFError
 from .types import Array, Member, Ptr, Struct, Union
@@ -20,7 +18,7 @@ from .types import Array, Member, Ptr, Struct, Union
 if TYPE_CHECKING:
     from .spec import BTF
 
-_TOKEN = re.compile(r"\s*(?:(->|\.)|\[\s*(\d+)\s*\]|([A-Za-z_][A-Za-z_0-9]*))")
+_TOKEN = r"\s*(?:(->|\.)|\[\s*(\d+)\s*\]|([A-Za-z_][A-Za-z_0-9]*))"
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -62,11 +60,14 @@ class FieldLocation:
 
 
 def _tokens(path: str) -> list[str | int]:
+    import re  # member paths are parsed on request, not while loading
+
+    token = re.compile(_TOKEN)
     out: list[str | int] = []
     pos = 0
     text = path.strip()
     while pos < len(text):
-        m = _TOKEN.match(text, pos)
+        m = token.match(text, pos)
         if m is None or m.end() == pos:
             raise BTFError(f"bad member path {path!r} at character {pos}")
         _sep, index, name = m.groups()

@@ -15,7 +15,8 @@ import os
 import struct
 import sys
 from array import array
-from typing import TYPE_CHECKING
+
+from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,7 +6,7 @@ carrying the declarator written so far; a pointer to an array or function needs 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pybpf._typing import TYPE_CHECKING
 
 from .errors import BTFError, TypeNotFound
 from .types import (

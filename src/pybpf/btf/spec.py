@@ -15,7 +15,11 @@ from __future__ import annotations
 import struct
 from array import array
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 from .errors import BTFError, TypeNotFound
 from .types import (

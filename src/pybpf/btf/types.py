@@ -15,7 +15,11 @@ vmlinux BTF.  :class:`_Record` holds the comparison, hashing, ``repr`` and immut
 from __future__ import annotations
 
 import enum
-from typing import ClassVar
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 from pybpf._dataclasses import dataclass, set_field
 

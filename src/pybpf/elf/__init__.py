@@ -8,7 +8,7 @@ pay for the object parser.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pybpf._typing import TYPE_CHECKING
 
 from .._lazy import lazy_attributes
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from typing import Any
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from pybpf._dataclasses import dataclass, field
 

@@ -7,7 +7,10 @@ values, :func:`disassemble` turns them into text in the kernel's or LLVM's synta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .helpers import HELPER_IDS, HELPER_NAMES, helper_id, helper_name
 from .instruction import Instruction, decode, encode, iter_decode, slot_offsets

@@ -7,7 +7,10 @@ the typed errors of :mod:`pybpf.kernel.errors`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Imported eagerly: the function shares its module's name, and a lazy binding would lose to the
 # submodule attribute the import system sets on this package.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-import re
 from collections.abc import Callable
 
 from pybpf._dataclasses import dataclass
@@ -83,9 +82,10 @@ class NotSupportedByKernel(KernelError, NotSupported):
         self.feature = feature
 
 
-_INSN_LINE = re.compile(r"^(\d+): \([0-9a-f]{2}\)")
-_INSN_MENTION = re.compile(r"\binsn (?:idx )?(\d+)")
-_STATS_LINE = re.compile(r"^(processed \d+ insns|verification time|stack depth|mark_precise)")
+# Verifier log patterns, compiled when a log is read: a load that succeeds never needs re.
+_INSN_LINE = r"^(\d+): \([0-9a-f]{2}\)"
+_INSN_MENTION = r"\binsn (?:idx )?(\d+)"
+_STATS_LINE = r"^(processed \d+ insns|verification time|stack depth|mark_precise)"
 
 SourceLookup = Callable[[int], "str | None"]
 
@@ -143,15 +143,17 @@ def failing_instruction(log: str) -> int | None:
     Checks done before the walk (unreachable code, jumps out of range) print no instruction
     lines; their message names the instruction instead ("unreachable insn 2").
     """
+    import re
+
     found: int | None = None
     lines = log.splitlines()
     for line in lines:
-        match = _INSN_LINE.match(line)
+        match = re.match(_INSN_LINE, line)
         if match:
             found = int(match.group(1))
     if found is None:
         for line in reversed(lines):
-            mention = _INSN_MENTION.search(line)
+            mention = re.search(_INSN_MENTION, line)
             if mention:
                 return int(mention.group(1))
     return found
@@ -159,7 +161,9 @@ def failing_instruction(log: str) -> int | None:
 
 def summarize_log(log: str, lines: int = 6) -> str:
     """The last meaningful lines of a verifier log (statistics lines dropped)."""
-    kept = [line.rstrip() for line in log.splitlines() if line.strip() and not _STATS_LINE.match(line)]
+    import re
+
+    kept = [line.rstrip() for line in log.splitlines() if line.strip() and not re.match(_STATS_LINE, line)]
     return "\n".join(kept[-lines:])
 
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 import errno as _errno
 import importlib
 from functools import cache
-from typing import Any
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import KernelError, error_for
 

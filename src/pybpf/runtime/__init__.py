@@ -7,7 +7,11 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol
+
+from pybpf._typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..btf import BTF
 from ..errors import NotSupported

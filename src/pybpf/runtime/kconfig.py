@@ -8,10 +8,10 @@ The kernel config comes from ``/proc/config.gz`` (CONFIG_IKCONFIG_PROC) or
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import TYPE_CHECKING
+
+from pybpf._typing import TYPE_CHECKING
 
 from ..btf import BTF, Array, Enum, Enum64, Int, IntEncoding
 from ..spec import ExternKind, ExternSpec
@@ -20,8 +20,8 @@ from .errors import ExternError
 if TYPE_CHECKING:
     from pathlib import Path
 
-_LINE = re.compile(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$")
-_NOT_SET = re.compile(r"^# (CONFIG_[A-Za-z0-9_]+) is not set$")
+_LINE = r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$"
+_NOT_SET = r"^# (CONFIG_[A-Za-z0-9_]+) is not set$"
 
 #: Architectures whose syscalls go through ``__<arch>_sys_*`` wrappers (pt_regs-taking).
 _SYSCALL_WRAPPER_ARCHES = {"x86_64", "aarch64", "s390x", "riscv64", "arm64"}
@@ -29,14 +29,17 @@ _SYSCALL_WRAPPER_ARCHES = {"x86_64", "aarch64", "s390x", "riscv64", "arm64"}
 
 def parse_config(text: str) -> dict[str, str]:
     """``CONFIG_X`` → its raw value (``y``, ``m``, ``n``, a number or a quoted string)."""
+    import re  # only objects with __kconfig externs read the configuration
+
+    assignment, not_set = re.compile(_LINE), re.compile(_NOT_SET)
     values: dict[str, str] = {}
     for line in text.splitlines():
         line = line.strip()
-        match = _LINE.match(line)
+        match = assignment.match(line)
         if match:
             values[match.group(1)] = match.group(2)
             continue
-        unset = _NOT_SET.match(line)
+        unset = not_set.match(line)
         if unset:
             values[unset.group(1)] = "n"
     return values
@@ -65,10 +68,23 @@ def running_config() -> Mapping[str, str]:
     raise ExternError(f"no kernel config found (tried {tried}) for __kconfig externs")
 
 
+def _digit_runs(text: str) -> list[int]:
+    """The numbers in ``text``, in order ("6.18.0+" gives 6, 18, 0): every load asks, so no re."""
+    numbers: list[int] = []
+    run = ""
+    for ch in text + " ":
+        if "0" <= ch <= "9":
+            run += ch
+        elif run:
+            numbers.append(int(run))
+            run = ""
+    return numbers
+
+
 def kernel_version(release: str | None = None) -> int:
     """``KERNEL_VERSION(a, b, c)`` of a release string such as ``6.18.0-rc1``."""
     text = release if release is not None else os.uname().release
-    numbers = [int(n) for n in re.findall(r"\d+", text.split("-", 1)[0])[:3]]
+    numbers = _digit_runs(text.split("-", 1)[0])[:3]
     numbers += [0] * (3 - len(numbers))
     major, minor, patch = numbers
     return (major << 16) + (minor << 8) + min(patch, 255)

@@ -9,7 +9,8 @@ then the initial slots of prog arrays and map-in-maps, which need the fds of bot
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+
+from pybpf._typing import TYPE_CHECKING
 
 from ..btf import BTF
 from ..enums import MapFlags, MapType, PinType, ProgramType

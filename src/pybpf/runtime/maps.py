@@ -11,7 +11,11 @@ import errno as _errno
 import os
 import struct
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..btf import BTF
 from ..enums import MapType

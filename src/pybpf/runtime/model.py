@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, MutableMapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pybpf._typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .._closing import Closing
 from ..enums import AttachType, MapFlags, MapType, ProgramType
@@ -42,7 +46,7 @@ ARRAY_TYPES = frozenset(
 KEYLESS_TYPES = frozenset({MapType.QUEUE, MapType.STACK, MapType.BLOOM_FILTER})
 
 
-class PerCPU(list[Any]):
+class PerCPU(list["Any"]):
     """One value per possible CPU, as a per-CPU map returns them; ``sum()`` adds them up."""
 
     def sum(self) -> Any:
@@ -102,7 +106,7 @@ class ProgramBase(Closing):
         return f"<{self._label} {self.name!r} {self.type.name.lower()} section {self.section!r}>"
 
 
-class MapBase(Closing, MutableMapping[Any, Any]):
+class MapBase(Closing, MutableMapping["Any", "Any"]):
     """A map as a Python mapping: keys and values through BTF codecs, over raw byte operations.
 
     A runtime implements ``get_raw``, ``_raw_update``, ``_raw_delete``, ``_raw_keys``,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pybpf._typing import TYPE_CHECKING
 
 from ..kernel import FD, KernelError, map_delete
 from .maps import Map

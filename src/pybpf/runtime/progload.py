@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 import struct
 from collections.abc import Callable
-from typing import Any
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..btf import BTF, Kind
 from ..enums import AttachType, ProgramType
@@ -21,7 +24,7 @@ from ..spec import ProgramSpec
 from .errors import LoadError
 from .kconfig import kernel_version
 
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.]")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
 FUNC_INFO = struct.Struct("<II")
 LINE_INFO = struct.Struct("<IIII")
 
@@ -36,7 +39,7 @@ _ATTACH_BTF_NAMES: dict[AttachType, tuple[str, Kind]] = {
 
 def kernel_name(name: str) -> str:
     """An object name the kernel accepts: ``[A-Za-z0-9_.]``, at most 15 bytes."""
-    return _NAME_CHARS.sub("_", name)[:15]
+    return "".join(ch if ch in _NAME_CHARS else "_" for ch in name[:15])
 
 
 def func_info_records(prog: ProgramSpec) -> bytes:

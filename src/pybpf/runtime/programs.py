@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from pybpf._dataclasses import dataclass, set_field
+from pybpf._typing import TYPE_CHECKING
 
 from ..enums import AttachType, ProgramType
 from ..errors import NotSupported

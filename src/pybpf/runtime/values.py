@@ -8,7 +8,11 @@ what nearly every map without BTF uses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+
+from pybpf._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..btf import BTF
 from ..btf.codec import Codec, IntCodec, codec_for

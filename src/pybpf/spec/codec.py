@@ -9,7 +9,8 @@ anything else.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
+
+from pybpf._typing import TYPE_CHECKING
 
 from ..btf.types import Array, Enum, Enum64, Float, Int, IntEncoding
 from ..errors import Error

@@ -8,7 +8,8 @@ before the verifier sees it (dead-code elimination on them then works).
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
-from typing import TYPE_CHECKING
+
+from pybpf._typing import TYPE_CHECKING
 
 from ..errors import Error
 from .codec import GlobalValueError, Value, decode_value, encode_value

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from pybpf._dataclasses import dataclass, field, replace
+from pybpf._typing import TYPE_CHECKING
 
 from .externs import ExternSpec
 from .globaldata import GlobalData

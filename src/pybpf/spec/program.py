@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pybpf._dataclasses import dataclass, field, replace
+from pybpf._typing import TYPE_CHECKING
 
 from ..enums import AttachType, ProgramFlags, ProgramType
 from .debuginfo import CORERelocation, FuncInfo, LineInfo

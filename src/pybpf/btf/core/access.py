@@ -10,9 +10,8 @@ names an enumerator.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pybpf._dataclasses import dataclass, set_field
+from pybpf._typing import TYPE_CHECKING
 
 from ..errors import BTFError
 from ..ext import CoreReloKind

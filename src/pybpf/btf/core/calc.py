@@ -10,9 +10,8 @@ anything that needs the field or enumerator to exist.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pybpf._dataclasses import dataclass, replace, set_field
+from pybpf._typing import TYPE_CHECKING
 
 from ..ext import CoreReloKind
 from ..types import Array, Enum, Enum64, Int, Ptr, Struct, Union

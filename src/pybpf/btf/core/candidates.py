@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from pybpf._dataclasses import dataclass, set_field
+from pybpf._typing import TYPE_CHECKING
 
 from ..types import Kind
 from .names import essential_name

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pybpf._typing import TYPE_CHECKING
 
 from ..types import (
     AnyType,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
 
 from pybpf._dataclasses import dataclass, field, replace, set_field
+from pybpf._typing import TYPE_CHECKING, Protocol
 
 from ...isa.opcodes import InsnClass
 from ..errors import BTFError
@@ -295,7 +294,6 @@ def _reindex(insns: list[Instruction]) -> dict[int, int]:
 
 # ------------------------------------------------------------------------------ verifier logs
 
-_POISON_CALL = re.compile(rf"^(\d+): \(85\) call unknown#{POISON_HELPER_ID}\b", re.MULTILINE)
 _POISON_ERROR = f"invalid func unknown#{POISON_HELPER_ID}"
 
 
@@ -304,7 +302,9 @@ def poisoned_relocation(log: str, results: Sequence[CoreRelocation]) -> CoreRelo
     if _POISON_ERROR not in log:
         return None
     poisoned = [r for r in results if r.poisoned]
-    calls = _POISON_CALL.findall(log)
+    import re  # only a rejected load gets here
+
+    calls = re.findall(rf"^(\d+): \(85\) call unknown#{POISON_HELPER_ID}\b", log, re.MULTILINE)
     if calls:
         slot = int(calls[-1])
         for r in poisoned:
