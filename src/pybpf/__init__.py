@@ -75,9 +75,10 @@ def __getattr__(name: str) -> Any:
         module_name, attr = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'pybpf' has no attribute {name!r}") from None
-    import importlib
+    import sys
 
-    value = getattr(importlib.import_module(module_name), attr)
+    __import__(module_name)  # not importlib.import_module: importing importlib costs more
+    value = getattr(sys.modules[module_name], attr)
     globals()[name] = value
     return value
 

@@ -6,7 +6,6 @@ submodules that path never needs; resolving them on first access keeps those imp
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Mapping
 
@@ -26,7 +25,9 @@ def lazy_attributes(package: str, table: Mapping[str, str]) -> Callable[[str], A
         module = table.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        # __import__ rather than importlib.import_module: importlib's own import costs more.
+        __import__(f"{package}.{module}")
+        value = getattr(sys.modules[f"{package}.{module}"], name)
         setattr(sys.modules[package], name, value)
         return value
 

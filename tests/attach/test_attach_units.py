@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pybpf.attach.kconfig import parse_config
 from pybpf.attach.link import Link
 from pybpf.attach.perf_event import PERF_ATTR_SIZE, PerfEventAttr, parse_cpu_list
 from pybpf.attach.tracing import attach_btf_id
 from pybpf.attach.uprobe import vaddr_to_offset
 from pybpf.kernel import FD
+from pybpf.kernel.config import missing_options, parse_config, unquoted
 
 
 @pytest.mark.parametrize(
@@ -69,9 +69,14 @@ def test_kernel_config_text_parses_set_unset_and_string_options() -> None:
     assert parse_config(text) == {
         "CONFIG_BPF": "y",
         "CONFIG_KPROBES": "n",
-        "CONFIG_LSM": "bpf,yama",
+        "CONFIG_LSM": '"bpf,yama"',
         "CONFIG_X": "m",
     }
+    assert unquoted(parse_config(text)["CONFIG_LSM"]) == "bpf,yama"
+    assert missing_options(["CONFIG_BPF", "CONFIG_KPROBES", "CONFIG_ABSENT"], parse_config(text)) == [
+        "CONFIG_KPROBES",
+        "CONFIG_ABSENT",
+    ]
 
 
 def test_unknown_btf_attach_kind_is_refused() -> None:

@@ -11,7 +11,7 @@ from load_testlib import ETH_IPV4, ethernet, ipv4
 
 import pybpf.runtime
 from pybpf.kernel import KernelError
-from pybpf.runtime.kconfig import kernel_version
+from pybpf.kernel.config import kernel_version
 from pybpf.spec import ObjectSpec
 
 pytestmark = pytest.mark.kernel

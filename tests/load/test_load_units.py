@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from pybpf.enums import ProgramType
 from pybpf.errors import Error
+from pybpf.kernel.config import kernel_version, parse_config
 from pybpf.runtime.errors import LoadError
-from pybpf.runtime.kconfig import kernel_version, parse_config
 from pybpf.runtime.progload import kernel_name, source_lookup
 from pybpf.runtime.relocate import PSEUDO_MAP_VALUE, patch_lddw
 from pybpf.runtime.values import MapValueError, RawCodec, lpm_key

@@ -14,13 +14,13 @@ from typing import Any
 
 from pybpf.enums import AttachType, ProgramType
 from pybpf.errors import Error
+from pybpf.kernel.config import trampoline_unsupported
 from pybpf.kernel.errors import KernelError, NotSupportedByKernel
 from pybpf.kernel.fd import FD
 from pybpf.kernel.links import link_create, raw_tracepoint_open
 from pybpf.kernel.progs import prog_load
 from pybpf.tracefs import tracepoint_id
 
-from .kconfig import missing_options
 from .link import FdSource, Link, fd_of
 from .perf_event import (
     IOC_ENABLE,
@@ -108,36 +108,6 @@ def attach_tracepoint(prog: FdSource, category: str, name: str, *, cookie: int |
 def attach_raw_tracepoint(prog: FdSource, name: str) -> Link:
     """Attach a raw tracepoint program to tracepoint ``name`` (``sys_enter``, ``sched_switch``)."""
     return Link(f"raw_tracepoint {name}", bpf_links=[raw_tracepoint_open(name, fd_of(prog))])
-
-
-# What BPF trampolines (fentry, fexit, fmod_ret, LSM) rely on besides BTF.
-TRAMPOLINE_OPTIONS = [
-    "CONFIG_BPF_JIT",
-    "CONFIG_DEBUG_INFO_BTF",
-    "CONFIG_FUNCTION_TRACER",
-    "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS",
-    "CONFIG_FUNCTION_GRAPH_TRACER",
-]
-_KIND_OPTIONS = {"lsm": ["CONFIG_BPF_LSM"], "fmod_ret": ["CONFIG_FUNCTION_ERROR_INJECTION"]}
-
-
-def trampoline_unsupported(exc: KernelError, kind: str, target: str = "") -> KernelError:
-    """Turn a refused fentry/fexit/LSM load or attach into :class:`NotSupportedByKernel` naming
-    the kernel options this kernel lacks; other errors come back unchanged."""
-    if exc.errno not in (_errno.EPERM, _errno.EOPNOTSUPP, 524, _errno.ENOTSUP):
-        return exc
-    missing = missing_options(TRAMPOLINE_OPTIONS + _KIND_OPTIONS.get(kind, []))
-    what = f"{kind}/{target}" if target else kind
-    if missing:
-        reason = "the kernel was built without " + ", ".join(f"{name}" for name in missing)
-    else:
-        reason = "the kernel refuses BPF trampolines here (lockdown, or no trampoline support for this arch)"
-    return NotSupportedByKernel(
-        f"{what} programs are not available: {reason}",
-        errno=exc.errno or 0,
-        command=exc.command,
-        feature=missing[0] if missing else "BPF trampoline",
-    )
 
 
 _TRACING_TYPES = {

@@ -8,11 +8,11 @@ allow; the ISA probes say what the verifier accepts.  The option list is the one
 
 from __future__ import annotations
 
-import gzip
-import os
 import struct
-import zlib
+from collections.abc import Mapping
 from pathlib import Path
+
+from pybpf.kernel import config
 
 SYSCTLS = {
     "unprivileged_bpf_disabled": "/proc/sys/kernel/unprivileged_bpf_disabled",
@@ -69,26 +69,20 @@ def read_sysctl(path: str) -> int:
         return -1
 
 
+def build_options(values: Mapping[str, str]) -> dict[str, str]:
+    """The options a kernel was built with, unquoted, as bpftool lists them (unset ones left out)."""
+    return {name: config.unquoted(value) for name, value in values.items() if value != "n"}
+
+
 def parse_config(text: str) -> dict[str, str]:
-    """``CONFIG_X=value`` lines of a kernel config; ``# CONFIG_X is not set`` lines are left out."""
-    options: dict[str, str] = {}
-    for line in text.splitlines():
-        name, sep, value = line.partition("=")
-        if sep and name.startswith("CONFIG_"):
-            options[name.strip()] = value.strip().strip('"')
-    return options
+    """:func:`build_options` of a kernel config's text."""
+    return build_options(config.parse_config(text))
 
 
 def kernel_config() -> dict[str, str] | None:
-    """The running kernel's build options, from /proc/config.gz or /boot; None when neither exists."""
-    try:
-        return parse_config(gzip.decompress(Path("/proc/config.gz").read_bytes()).decode("utf-8", "replace"))
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
-        pass
-    try:
-        return parse_config(Path(f"/boot/config-{os.uname().release}").read_text(errors="replace"))
-    except OSError:
-        return None
+    """The running kernel's build options; None when it publishes no config."""
+    values = config.running_config()
+    return None if values is None else build_options(values)
 
 
 def system_config(config: dict[str, str] | None = None) -> dict[str, int | str | None]:

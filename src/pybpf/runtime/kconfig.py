@@ -1,93 +1,30 @@
-"""Values for ``extern ... __kconfig`` variables: the running kernel's config and version.
+"""Values for ``extern ... __kconfig`` variables, encoded as the object declares them.
 
-The kernel config comes from ``/proc/config.gz`` (CONFIG_IKCONFIG_PROC) or
-``/boot/config-$(uname -r)``; ``LINUX_KERNEL_VERSION`` is computed from ``uname -r`` the way
-``KERNEL_VERSION(a, b, c)`` packs it, the patch level capped at 255 as the kernel's own macro does.
+The values come from the running kernel's config and release (:mod:`pybpf.kernel.config`);
+``LINUX_KERNEL_VERSION`` and friends are computed, not read.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from functools import cache
-
-from pybpf._typing import TYPE_CHECKING
 
 from ..btf import BTF, Array, Enum, Enum64, Int, IntEncoding
+from ..kernel import config
 from ..spec import ExternKind, ExternSpec
 from .errors import ExternError
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-_LINE = r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$"
-_NOT_SET = r"^# (CONFIG_[A-Za-z0-9_]+) is not set$"
 
 #: Architectures whose syscalls go through ``__<arch>_sys_*`` wrappers (pt_regs-taking).
 _SYSCALL_WRAPPER_ARCHES = {"x86_64", "aarch64", "s390x", "riscv64", "arm64"}
 
 
-def parse_config(text: str) -> dict[str, str]:
-    """``CONFIG_X`` → its raw value (``y``, ``m``, ``n``, a number or a quoted string)."""
-    import re  # only objects with __kconfig externs read the configuration
-
-    assignment, not_set = re.compile(_LINE), re.compile(_NOT_SET)
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        match = assignment.match(line)
-        if match:
-            values[match.group(1)] = match.group(2)
-            continue
-        unset = not_set.match(line)
-        if unset:
-            values[unset.group(1)] = "n"
-    return values
-
-
-def config_paths() -> list[Path]:
-    from pathlib import Path  # only objects with __kconfig externs get here
-
-    return [Path("/proc/config.gz"), Path(f"/boot/config-{os.uname().release}")]
-
-
-@cache
 def running_config() -> Mapping[str, str]:
     """The running kernel's configuration; raises :class:`ExternError` when none is readable."""
-    import gzip  # only for /proc/config.gz, and only when an object has __kconfig externs
-
-    for path in config_paths():
-        try:
-            raw = path.read_bytes()
-            if path.suffix == ".gz":
-                raw = gzip.decompress(raw)
-        except (OSError, EOFError, gzip.BadGzipFile):
-            continue
-        return parse_config(raw.decode("utf-8", errors="replace"))
-    tried = ", ".join(str(p) for p in config_paths())
-    raise ExternError(f"no kernel config found (tried {tried}) for __kconfig externs")
-
-
-def _digit_runs(text: str) -> list[int]:
-    """The numbers in ``text``, in order ("6.18.0+" gives 6, 18, 0): every load asks, so no re."""
-    numbers: list[int] = []
-    run = ""
-    for ch in text + " ":
-        if "0" <= ch <= "9":
-            run += ch
-        elif run:
-            numbers.append(int(run))
-            run = ""
-    return numbers
-
-
-def kernel_version(release: str | None = None) -> int:
-    """``KERNEL_VERSION(a, b, c)`` of a release string such as ``6.18.0-rc1``."""
-    text = release if release is not None else os.uname().release
-    numbers = _digit_runs(text.split("-", 1)[0])[:3]
-    numbers += [0] * (3 - len(numbers))
-    major, minor, patch = numbers
-    return (major << 16) + (minor << 8) + min(patch, 255)
+    values = config.running_config()
+    if values is None:
+        tried = ", ".join(config.config_paths())
+        raise ExternError(f"no kernel config found (tried {tried}) for __kconfig externs")
+    return values
 
 
 def _tristate(raw: str) -> int | None:
@@ -132,7 +69,7 @@ def _var_type(btf: BTF, ext: ExternSpec) -> int:
 
 def _special(name: str) -> int | None:
     if name == "LINUX_KERNEL_VERSION":
-        return kernel_version()
+        return config.kernel_version()
     if name == "LINUX_HAS_SYSCALL_WRAPPER":
         return int(os.uname().machine in _SYSCALL_WRAPPER_ARCHES)
     if name == "LINUX_HAS_BPF_COOKIE":
@@ -166,11 +103,4 @@ def kconfig_data(
     return bytes(data)
 
 
-__all__ = [
-    "config_paths",
-    "encode_kconfig",
-    "kconfig_data",
-    "kernel_version",
-    "parse_config",
-    "running_config",
-]
+__all__ = ["encode_kconfig", "kconfig_data", "running_config"]

@@ -294,7 +294,7 @@ class _Loader:
         except KernelError as exc:
             if prog.type in (ProgramType.TRACING, ProgramType.LSM, ProgramType.EXT):
                 # A refused trampoline program: name the kernel option it lacks, not a capability.
-                from ..attach.tracing import trampoline_unsupported
+                from ..kernel.config import trampoline_unsupported
 
                 kind = prog.section.split("/", 1)[0].split(".", 1)[0]
                 exc = trampoline_unsupported(exc, kind, prog.attach_target or "")

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 from ..btf import BTF, Kind
 from ..enums import AttachType, ProgramType
 from ..kernel import FD, LoadOptions
+from ..kernel.config import kernel_version
 from ..spec import ProgramSpec
 from .errors import LoadError
-from .kconfig import kernel_version
 
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
 FUNC_INFO = struct.Struct("<II")

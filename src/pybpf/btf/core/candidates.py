@@ -10,7 +10,7 @@ the same target shares them.
 
 from __future__ import annotations
 
-import threading
+import _thread  # threading.Lock is this; importing threading itself costs a load ~1 ms
 import weakref
 from collections.abc import Sequence
 
@@ -47,7 +47,7 @@ class NameIndex:
     def __init__(self, btf: BTF) -> None:
         self._btf = weakref.ref(btf)
         self._ids: dict[tuple[str, Kind], tuple[int, ...]] = {}
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def lookup(self, essential: str, kind: Kind) -> tuple[int, ...]:
         """Ids (ascending) of named types whose essential name is ``essential`` and kind fits."""
@@ -70,7 +70,7 @@ class NameIndex:
 
 
 _INDEXES: weakref.WeakKeyDictionary[BTF, NameIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
+_INDEXES_LOCK = _thread.allocate_lock()
 
 
 def name_index(btf: BTF) -> NameIndex:
