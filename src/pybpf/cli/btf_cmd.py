@@ -6,12 +6,14 @@ two can be diffed; ``--format c`` writes a ``vmlinux.h``-style header.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
 import click
 
 from ..btf import BTF, BTFError, TypeNotFound
+from .lazygroup import LazyCommands
 from .listing import JSONErrorGroup
 
 KERNEL_BTF_DIR = Path("/sys/kernel/btf")
@@ -71,22 +73,14 @@ def select_ids(btf: BTF, wanted: tuple[str, ...]) -> list[int] | None:
     return ids
 
 
-class _BTFGroup(JSONErrorGroup):
+class _BTFGroup(LazyCommands, JSONErrorGroup):
     """``btf list`` and ``btf show`` read the kernel's loaded BTF objects (``pybpf.inspect``):
     their modules are imported only when they run, so ``btf dump`` of a file does not pay for them."""
 
-    lazy: ClassVar[dict[str, str]] = {"show": "show", "list": "list_"}
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if command is None and cmd_name in self.lazy:
-            from . import btf_inspect_cmd
-
-            command = getattr(btf_inspect_cmd, self.lazy[cmd_name])
-        return command
+    lazy_commands: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "show": ("btf_inspect_cmd", "show"),
+        "list": ("btf_inspect_cmd", "list_"),
+    }
 
 
 @click.group(name="btf", cls=_BTFGroup)
@@ -195,4 +189,3 @@ def dump(
 
 
 __all__ = ["btf", "open_btf", "open_source", "read_btf_bytes", "select_ids", "split_dump_words"]
-

@@ -8,13 +8,14 @@ users get a reason, never a traceback.
 
 from __future__ import annotations
 
-import importlib
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import click
 
 from ..errors import Error
+from .lazygroup import LazyCommands
 
 # command name -> (module under pybpf.cli, attribute holding the click command, short help)
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
@@ -23,7 +24,11 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "asm": ("asm_cmd", "asm", "Assemble BPF assembly text into raw instructions."),
     "btf": ("btf_cmd", "btf", "Inspect and dump BTF type information."),
     "vm": ("vm_cmd", "vm", "Run BPF programs in the userspace VM."),
-    "run": ("run_cmd", "run_command", "Build, load and attach a BPF program, then stream its events and maps."),
+    "run": (
+        "run_cmd",
+        "run_command",
+        "Build, load and attach a BPF program, then stream its events and maps.",
+    ),
     "tool": ("tool_cmd", "tool", "Ready-made tracing tools (execsnoop, opensnoop, syscount, ...)."),
     "prog": ("prog_cmd", "prog", "List, show, dump, load, pin and run programs in the kernel."),
     "map": ("map_cmd", "map_", "List, show, dump and edit maps in the kernel."),
@@ -31,24 +36,20 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "net": ("net_cmd", "net", "Show XDP and tc programs attached to network devices."),
     "perf": ("perf_cmd", "perf", "List programs attached to perf events (tracepoints, uprobes)."),
     "cgroup": ("cgroup_cmd", "cgroup", "List programs attached to cgroups."),
-    "feature": ("feature_cmd", "feature", "Probe which program types, map types and helpers this kernel supports."),
+    "feature": (
+        "feature_cmd",
+        "feature",
+        "Probe which program types, map types and helpers this kernel supports.",
+    ),
 }
 
 
-class LazyGroup(click.Group):
-    """A click group that imports a subcommand's module only when that subcommand runs."""
+class LazyGroup(LazyCommands):
+    """The top-level group: every subcommand lazy, help rows from :data:`SUBCOMMANDS`."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(SUBCOMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = SUBCOMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        module_name, attr, _ = entry
-        module = importlib.import_module(f"{__package__}.{module_name}")
-        command: click.Command = getattr(module, attr)
-        return command
+    lazy_commands: ClassVar[Mapping[str, tuple[str, str]]] = {
+        name: (module, attr) for name, (module, attr, _) in SUBCOMMANDS.items()
+    }
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SUBCOMMANDS[name][2]) for name in self.list_commands(ctx)]
