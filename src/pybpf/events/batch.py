@@ -14,10 +14,14 @@ A batch owns its bytes: it stays valid after the reader moved on or was closed.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+
+from pybpf._typing import TYPE_CHECKING
 
 from .errors import EventsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any
 
 HEADER_SIZE = 8
 _HEADER = struct.Struct("=II")

@@ -18,21 +18,29 @@ import mmap
 import struct
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
 
+from pybpf._typing import TYPE_CHECKING
 from pybpf.enums import MapType
 from pybpf.kernel.fd import FD
 from pybpf.kernel.info import map_info
 
 from .batch import HEADER_SIZE, RecordBatch, record_span
 from .errors import EventsError
-from .reader import Decoder, Reader
+from .reader import Reader
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any  # noqa: F401 - the quoted base class below names it
+
+    from .reader import Decoder
 
 BUSY_BIT = 1 << 31
 DISCARD_BIT = 1 << 30
 
 _LENGTH_MASK = ~(BUSY_BIT | DISCARD_BIT) & 0xFFFFFFFF
+# Which byte of the header's length word, in memory, holds the busy and discard bits.
+_FLAG_BYTE = 3 if sys.byteorder == "little" else 0
+_LENGTH_BYTES = tuple(index for index in range(4) if index != _FLAG_BYTE)
 _U64 = struct.Struct("=Q")
 _U32 = struct.Struct("=I")
 
@@ -42,16 +50,19 @@ _MIN_RUN = 16
 # Records one walk looks at, so that a few odd records ahead of a long uniform run do not make
 # the whole run go through the Python loop (the next batch takes it on the fast path).
 _WALK_LIMIT = 4096
-# Bytes one batch copies at most, unless max_records asks for fewer records: bounds the memory
-# a huge ring could make one batch take, and keeps the copy within the caches.
-_MAX_BATCH_BYTES = 4 << 20
+# Bytes one batch copies at most (more if one record is bigger).  Measured on bench/ringbuf.py:
+# batches of a few MiB are several times slower per record than 64-256 KiB ones, as their copies
+# get fresh pages from the kernel (page faults) and leave the caches; below that the fixed cost
+# of a batch (a few microseconds) starts to show.
+_MAX_BATCH_BYTES = 256 << 10
 
 
-class RingBuffer(Reader[Any]):
+class RingBuffer(Reader["Any"]):
     """Reads records from a ring buffer map fd (the fd stays the caller's).
 
     ``poll(timeout)``/``read()``/``read_into()``/``consume(callback)``/``async for`` come from
     :class:`~pybpf.events.reader.Reader`; ``decoder`` turns each record's bytes into a value.
+    ``read_batch()``/``consume_batches()`` take whole runs of records at once, for high rates.
     """
 
     def __init__(self, map_fd: FD | int, *, decoder: Decoder | None = None, size: int | None = None) -> None:
@@ -202,7 +213,7 @@ class RingBuffer(Reader[Any]):
         headers are checked by strided slices (C loops) and its bytes copied by one slice.  A
         batch may hold fewer records than are ready: it ends before a record still being written,
         where the record length changes (after a run long enough to be worth a batch; shorter
-        runs are walked record by record), at ``max_records``, or at a few MiB.  Call again (or
+        runs are walked record by record), at ``max_records``, or at 256 KiB.  Call again (or
         use :meth:`consume_batches`) to drain the ring.  Discarded records are skipped and counted
         in ``stats.discarded``, delivered ones in ``stats.received``.
 
@@ -211,7 +222,7 @@ class RingBuffer(Reader[Any]):
         """
         if max_records is not None and max_records < 1:
             raise EventsError(f"max_records must be at least 1, not {max_records}")
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else time.monotonic() + timeout if timeout else 0.0
         while True:
             with self._lock:
                 self._check()
@@ -257,13 +268,13 @@ class RingBuffer(Reader[Any]):
             stride = record_span(length)
             ready = (end - pos) // stride
             if header & DISCARD_BIT:
-                run = self._run(start, stride, ready, header)
+                run, _ = self._run(start, stride, ready, header)
                 self.stats.discarded += run
                 pos += run * stride
                 self._advance(pos)
                 continue
             allowed = min(ready, limit, max(1, _MAX_BATCH_BYTES // stride))
-            run = self._run(start, stride, allowed, header)
+            run, buffer = self._run(start, stride, allowed, header)
             if run < allowed and run < _MIN_RUN:
                 after = _U32.unpack_from(data, start + run * stride)[0]
                 if not after & BUSY_BIT:  # a short run followed by other records: walk them all
@@ -272,29 +283,40 @@ class RingBuffer(Reader[Any]):
                     if batch:
                         return batch
                     continue
-            # The reads of the headers above come before this copy: a record's data is complete
-            # once its busy bit is seen clear, which is the order the kernel's protocol asks for.
-            batch = RecordBatch(data[start : start + run * stride], run, record_size=length, decoder=self.decoder)
+            batch = RecordBatch(buffer, run, record_size=length, decoder=self.decoder)
             self._advance(pos + run * stride)
             self.stats.received += run
             return batch
         return RecordBatch(b"", 0, offsets=[], lengths=[], decoder=self.decoder)
 
-    def _run(self, start: int, stride: int, count: int, header: int) -> int:
+    def _run(self, start: int, stride: int, count: int, header: int) -> tuple[int, bytes]:
         """How many of the ``count`` records at ``stride`` from ``start`` have exactly ``header``
-        as their length word (so: the same length, committed, same discard bit).
+        as their length word (the same length, committed, the same discard bit), and their bytes.
 
-        One byte-strided slice of the mapping per byte of the word, then ``lstrip`` of the
-        expected byte: both loops over the records run in C.
+        Each check is a byte-strided slice plus a comparison, loops that run in C.  The order is
+        the kernel protocol's: the byte holding the busy bit is read in the ring for every record
+        first (which also pulls the run into the cache), then the run is copied (a record's data
+        is complete once its busy bit is seen clear), then the length bytes, which do not change
+        after a record is reserved, are checked in the copy.
         """
         data = self._data_map
+        word = _U32.pack(header)
+        flag = bytes((word[_FLAG_BYTE],))
         run = count
-        for index, byte in enumerate(_U32.pack(header)):
-            if run <= 1:
+        flags = data[start + _FLAG_BYTE : start + count * stride : stride]
+        if flags != flag * count:
+            run -= len(flags.lstrip(flag))
+        buffer = data[start : start + run * stride]
+        for index in _LENGTH_BYTES:
+            if run <= 1:  # the first record's header was read before: it matches
                 break
-            column = data[start + index : start + index + run * stride : stride]
-            run -= len(column.lstrip(bytes((byte,))))
-        return run
+            expected = bytes((word[index],))
+            column = buffer[index : run * stride : stride]
+            if column != expected * run:
+                run -= len(column.lstrip(expected))
+        if len(buffer) != run * stride:
+            buffer = buffer[: run * stride]
+        return run, buffer
 
     def _walk(self, pos: int, end: int, limit: int) -> tuple[RecordBatch, int]:
         """Records of mixed lengths, one header at a time (discards skipped, stopping before a
