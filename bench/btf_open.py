@@ -3,6 +3,8 @@
 Prints, in milliseconds:
   cold  - fresh interpreter, empty index cache: import + open + find task_struct + all member offsets
   warm  - fresh interpreter, index cache present: the same
+  vmlinux open - fresh interpreter, index cache present, modules imported: BTF.vmlinux() + find
+                 (bare, and with ctypes already imported as pybpf.load has it)
   in-process open/find (median of repeats, cache present)
   full raw dump of every type, ours vs ``bpftool btf dump file`` (reference ratio)
 Run: .venv/bin/python bench/btf_open.py [path-to-btf]
@@ -33,6 +35,26 @@ print((time.perf_counter() - t0) * 1000, len(offsets))
 """
 
 
+OPEN_CHILD = """
+import sys, time
+{pre}
+import pybpf.btf.spec as s
+t0 = time.perf_counter()
+s.BTF.vmlinux(sys.argv[1]).find("task_struct")
+print((time.perf_counter() - t0) * 1000)
+"""
+
+
+def open_ms(pre: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", OPEN_CHILD.format(pre=pre), str(PATH)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.split()[0])
+
+
 def child_ms(cache_home: str) -> float:
     env = dict(os.environ, XDG_CACHE_HOME=cache_home)
     out = subprocess.run(
@@ -59,6 +81,10 @@ def main() -> None:
         warm = [child_ms(cache_home) for _ in range(7)]
     print(f"cold (no index cache), new process, import+open+find+offsets ms: {best(cold)}")
     print(f"warm (index cached),   new process, import+open+find+offsets ms: {best(warm)}")
+    bare = [open_ms("") for _ in range(10)]
+    with_ctypes = [open_ms("import ctypes") for _ in range(10)]
+    print(f"vmlinux open+find(task_struct), new process ms: {best(bare)}")
+    print(f"  the same with ctypes already imported ms:    {best(with_ctypes)}")
 
     opens, finds = [], []
     for _ in range(7):

@@ -55,3 +55,18 @@ def cgroup_dir(bpf_ok: None) -> Iterator[Path]:
     """A fresh cgroup v2 directory (attaching there affects no process), removed afterwards."""
     with scratch_cgroup() as path:
         yield path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _vmlinux_btf_opened() -> None:
+    """Open the running kernel's BTF before any test counts descriptors.
+
+    ``BTF.vmlinux()`` is kept for the whole process and, before Python 3.13, its mapping holds
+    one descriptor: whichever test first loads a CO-RE object would otherwise see it as a leak.
+    """
+    from pybpf.btf import BTF, BTFError
+
+    try:
+        BTF.vmlinux()
+    except BTFError:
+        pass  # no kernel BTF here: the tests that need it skip on their own

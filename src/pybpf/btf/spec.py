@@ -6,20 +6,36 @@ cached index, see :mod:`pybpf.btf.index`); a type is decoded into its dataclass 
 then memoised.  Lookups by name search the string table and an array of name offsets with
 ``bytes.find`` instead of building a dictionary of every name.
 
+The kernel's own files under /sys/kernel/btf are mapped rather than read: sysfs hands them out
+4 KiB per ``read()``, over a thousand system calls for vmlinux, while a mapping costs one and only
+the pages a lookup touches.  Nothing is copied out of the blob when it is opened: records and
+strings are read in place through offsets (``struct.unpack_from``, ``find`` with bounds), so
+opening costs the same whether the blob is ``bytes`` or a mapping.
+
 Split BTF (kernel modules) continues the ids and string offsets of its base: ids below
 ``start_id`` and string offsets below ``start_str_off`` are answered by the base.
 """
 
 from __future__ import annotations
 
+import os
 import struct
+import sys
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import ClassVar
+    from mmap import mmap
+    from typing import ClassVar, TypeAlias
+
+    #: Where each record starts (or its name offset), by index: an array when scanned, a
+    #: ``memoryview`` cast to ``"I"`` over the index cache file when loaded from it.
+    Offsets: TypeAlias = array[int] | memoryview[int]
+    #: A BTF blob held in place: the bytes given, or a read-only mapping of a kernel file.
+    Blob: TypeAlias = bytes | mmap
 
 from .errors import BTFError, TypeNotFound
 from .types import (
@@ -61,6 +77,9 @@ if TYPE_CHECKING:
 BTF_MAGIC = 0xEB9F
 HEADER_SIZE = 24
 SECTION = ".BTF"
+#: Files here are kernel memory that never changes while mapped, so mapping them is safe: a
+#: regular file truncated under a mapping would kill the process with SIGBUS on the next access.
+KERNEL_BTF_DIR = "/sys/kernel/btf/"
 
 #: (fixed extra bytes, bytes per vlen item) following the 12-byte common header, by kind.
 RECORD_LAYOUT: tuple[tuple[int, int], ...] = (
@@ -94,7 +113,7 @@ class Header:
 
     __slots__ = ("flags", "hdr_len", "order", "str_len", "str_off", "type_len", "type_off", "version")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: Blob) -> None:
         if len(data) < HEADER_SIZE:
             raise BTFError(f"header: {len(data)} bytes, need {HEADER_SIZE}", section=SECTION, offset=0)
         (magic,) = struct.unpack_from("<H", data, 0)
@@ -145,30 +164,47 @@ class BTF:
 
     def __init__(
         self,
-        data: bytes,
+        data: bytes | bytearray | memoryview | mmap,
         *,
         base: BTF | None = None,
-        index: tuple[array[int], array[int]] | None = None,
+        index: tuple[Offsets, Offsets | None] | None = None,
+        by_name: tuple[Offsets, Offsets] | None = None,
+        unique_strings: bool = False,
     ) -> None:
-        self.data = bytes(data)
+        """``index``, ``by_name`` and ``unique_strings`` come from the index cache
+        (:mod:`pybpf.btf.index`) and only make lookups faster: ``index`` is (record offsets,
+        name offsets by id or None), ``by_name`` (name offsets sorted, the type index of each),
+        which replaces the name offsets by id; ``unique_strings`` says no string of this
+        blob's section is spelled twice, so a search by name stops at the first match.
+        """
+        blob = _blob(data)
+        self._blob = blob
         self.base = base
-        self.header = Header(self.data)
+        self.header = Header(blob)
         h = self.header
         self._order = h.order
         t0 = h.hdr_len + h.type_off
         s0 = h.hdr_len + h.str_off
         self._type_start = t0
-        self._types = memoryview(self.data)[t0 : t0 + h.type_len]
-        self._strings = self.data[s0 : s0 + h.str_len]
+        self._types = memoryview(blob)[t0 : t0 + h.type_len]
+        # The string section is searched in place between these bounds, never copied.
         self._str_start = s0
+        self._str_end = s0 + h.str_len
+        self._raw_strings: bytes | None = None
         self.start_id = len(base) if base is not None else 1
         self.start_str_off = base.strings_size if base is not None else 0
         self._check_strings()
+        self._offsets: Offsets
+        self._name_offs: Offsets | None
         if index is None:
             self._offsets, self._name_offs = scan_types(self._types, self._order, self.start_id, t0)
         else:
             self._offsets, self._name_offs = index
-        self._name_offs_bytes = self._name_offs.tobytes()
+        if self._name_offs is None and by_name is None:
+            raise TypeError("BTF: index without name offsets needs by_name")
+        self._by_name = by_name
+        self._unique_strings = unique_strings
+        self._name_offs_bytes: bytes | None = None  # made on the first lookup by name
         self._cache: dict[int, AnyType] = {}
         self._str_cache: dict[int, str] = {}
         self._u32 = struct.Struct(self._order + "I")
@@ -181,18 +217,15 @@ class BTF:
     # ----------------------------------------------------------------- construction
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, base: BTF | None = None) -> BTF:
+    def from_bytes(cls, data: bytes | bytearray | memoryview | mmap, *, base: BTF | None = None) -> BTF:
         """Parse a BTF blob (a ``.BTF`` section or a /sys/kernel/btf file).  ``base`` for split BTF."""
         return cls(data, base=base)
 
     @classmethod
     def from_file(cls, path: str | Path, *, base: BTF | None = None, cache: bool = True) -> BTF:
-        """Read a raw BTF file.  Large files use the on-disk index cache when ``cache`` is true."""
-        try:
-            with open(path, "rb") as f:  # not pathlib: importing it costs more than the read
-                data = f.read()
-        except OSError as exc:
-            raise BTFError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        """Read a raw BTF file (mapping the kernel's own, see :func:`read_blob`).  Large files
+        use the on-disk index cache when ``cache`` is true."""
+        data = read_blob(path)
         if cache:
             from .index import boot_key, cached_open
 
@@ -201,37 +234,47 @@ class BTF:
 
     @classmethod
     def vmlinux(cls, path: str | Path = "/sys/kernel/btf/vmlinux") -> BTF:
-        """The running kernel's BTF, parsed once per process."""
+        """The running kernel's BTF, opened once per process and kept for it.
+
+        The file is mapped, not read, so only the types a caller looks at are ever touched; on
+        Python before 3.13 the mapping holds one descriptor of the file for the process's life.
+        """
         if cls._vmlinux is None:
             cls._vmlinux = cls.from_file(path)
         return cls._vmlinux
 
     def _check_strings(self) -> None:
-        s = self._strings
-        if not s:
+        blob, s0, end = self._blob, self._str_start, self._str_end
+        if s0 == end:
             if self.base is None and self.header.str_len == 0 and self.header.type_len:
-                raise BTFError("string section: empty", section=SECTION, offset=self._str_start)
+                raise BTFError("string section: empty", section=SECTION, offset=s0)
             return
-        if self.base is None and s[0] != 0:
-            raise BTFError("string section: does not start with NUL", section=SECTION, offset=self._str_start)
-        if s[-1] != 0:
-            raise BTFError(
-                "string section: last string not NUL-terminated",
-                section=SECTION,
-                offset=self._str_start + len(s) - 1,
-            )
+        if self.base is None and blob[s0] != 0:
+            raise BTFError("string section: does not start with NUL", section=SECTION, offset=s0)
+        if blob[end - 1] != 0:
+            raise BTFError("string section: last string not NUL-terminated", section=SECTION, offset=end - 1)
+
+    @property
+    def data(self) -> bytes:
+        """The whole blob as bytes (a copy when it is a mapping: ~3 ms for vmlinux)."""
+        blob = self._blob
+        return blob if isinstance(blob, bytes) else blob[:]
 
     # ----------------------------------------------------------------- strings
 
     @property
     def strings_size(self) -> int:
         """Total size of the string space (base plus own), i.e. the first offset a split BTF adds."""
-        return self.start_str_off + len(self._strings)
+        return self.start_str_off + self._str_end - self._str_start
 
     @property
     def raw_strings(self) -> bytes:
-        """This blob's own string section."""
-        return self._strings
+        """This blob's own string section, copied out on first use and kept (lookups of this
+        class search it in place; callers that want ``bytes`` get them once, not per call)."""
+        raw = self._raw_strings
+        if raw is None:
+            raw = self._raw_strings = self._blob[self._str_start : self._str_end]
+        return raw
 
     def string(self, offset: int) -> str:
         """The NUL-terminated string at ``offset`` in the (base plus own) string space."""
@@ -241,25 +284,21 @@ class BTF:
         if offset < self.start_str_off:
             assert self.base is not None
             return self.base.string(offset)
-        local = offset - self.start_str_off
-        if local < 0 or local >= len(self._strings):
+        start = self._str_start + offset - self.start_str_off
+        if start >= self._str_end:
             raise BTFError(
                 f"string section: offset {offset} out of range (size {self.strings_size})",
                 section=SECTION,
                 offset=self._str_start,
             )
-        end = self._strings.find(b"\0", local)
+        end = self._blob.find(b"\0", start, self._str_end)
         if end < 0:
-            raise BTFError(
-                "string section: unterminated string", section=SECTION, offset=self._str_start + local
-            )
+            raise BTFError("string section: unterminated string", section=SECTION, offset=start)
         try:
-            text = self._strings[local:end].decode()
+            text = self._blob[start:end].decode()
         except UnicodeDecodeError as exc:
             raise BTFError(
-                f"string section: invalid UTF-8 in string at {offset}",
-                section=SECTION,
-                offset=self._str_start + local,
+                f"string section: invalid UTF-8 in string at {offset}", section=SECTION, offset=start
             ) from exc
         self._str_cache[offset] = text
         return text
@@ -271,11 +310,48 @@ class BTF:
         except UnicodeEncodeError:
             return []
         found: list[int] = []
-        s = self._strings
-        pos = s.find(needle)
+        blob, end = self._blob, self._str_end
+        shift = 1 + self.start_str_off - self._str_start
+        pos = blob.find(needle, self._str_start, end)
         while pos >= 0:
-            found.append(pos + 1 + self.start_str_off)
-            pos = s.find(needle, pos + 1)
+            found.append(pos + shift)
+            if self._unique_strings:  # no second one: skip searching the rest (~1 ms on vmlinux)
+                break
+            pos = blob.find(needle, pos + 1, end)
+        return found
+
+    def strings_unique(self) -> bool:
+        """Whether no non-empty string of this blob's own section is spelled twice (one pass
+        over the section: the index cache records the answer for :meth:`find_ids`)."""
+        parts = [p for p in self._blob[self._str_start : self._str_end].split(b"\0") if p]
+        return len(set(parts)) == len(parts)
+
+    def strings_with_prefix(self, prefix: str) -> list[str]:
+        """Every string of this blob's own section starting with ``prefix``, searched in place
+        (what :attr:`raw_strings` would give without copying the section out)."""
+        try:
+            raw = prefix.encode()
+        except UnicodeEncodeError:
+            return []
+        blob, s0, end = self._blob, self._str_start, self._str_end
+        if not raw or s0 == end:
+            return []
+        found: list[str] = []
+        needle = b"\0" + raw
+        start = s0 if blob[s0 : s0 + len(raw)] == raw else -1
+        if start < 0:
+            pos = blob.find(needle, s0, end)
+            start = pos + 1 if pos >= 0 else -1
+        while start >= 0:
+            stop = blob.find(b"\0", start, end)
+            if stop < 0:
+                break
+            try:
+                found.append(blob[start:stop].decode())
+            except UnicodeDecodeError:
+                pass
+            pos = blob.find(needle, stop, end)
+            start = pos + 1 if pos >= 0 else -1
         return found
 
     # ----------------------------------------------------------------- types
@@ -446,20 +522,33 @@ class BTF:
         ids = self.base.find_ids(name) if self.base is not None else []
         if not name:
             return ids
-        haystack = self._name_offs_bytes
         offsets = self._string_offsets(name)
         chain = self.base
         while chain is not None:  # own types may use any ancestor's strings
             offsets += chain._string_offsets(name)
             chain = chain.base
         own: list[int] = []
-        for str_off in offsets:
-            needle = struct.pack("=I", str_off)
-            pos = haystack.find(needle)
-            while pos >= 0:
-                if pos % 4 == 0:
-                    own.append(self.start_id + pos // 4)
-                pos = haystack.find(needle, pos + 1)
+        if self._by_name is not None:
+            names, which = self._by_name
+            count = len(self._offsets)
+            for str_off in offsets:
+                i = bisect_left(names, str_off)
+                while i < len(names) and names[i] == str_off:
+                    if which[i] < count:  # a damaged cache must not invent ids
+                        own.append(self.start_id + which[i])
+                    i += 1
+        else:
+            haystack = self._name_offs_bytes
+            if haystack is None:
+                assert self._name_offs is not None
+                haystack = self._name_offs_bytes = self._name_offs.tobytes()
+            for str_off in offsets:
+                needle = struct.pack("=I", str_off)
+                pos = haystack.find(needle)
+                while pos >= 0:
+                    if pos % 4 == 0:
+                        own.append(self.start_id + pos // 4)
+                    pos = haystack.find(needle, pos + 1)
         ids.extend(sorted(own))
         return ids
 
@@ -582,12 +671,61 @@ class BTF:
 
     def __repr__(self) -> str:
         base = f", base with {len(self.base)} ids" if self.base is not None else ""
-        return f"<BTF {len(self) - self.start_id} types, {len(self._strings)} bytes of strings{base}>"
+        return f"<BTF {len(self) - self.start_id} types, {self.header.str_len} bytes of strings{base}>"
 
 
 _LINKAGES = tuple(Linkage)
 _ENCODINGS = tuple(IntEncoding(i) for i in range(16))
 _KINDS = {int(k): k for k in Kind}
+
+
+def _blob(data: bytes | bytearray | memoryview | mmap) -> Blob:
+    """``data`` as something that stays as it is while parsed: bytes, or a mapping as given."""
+    if isinstance(data, bytes):
+        return data
+    import mmap  # already loaded whenever a mapping is passed
+
+    return data if isinstance(data, mmap.mmap) else bytes(data)
+
+
+def read_blob(path: str | os.PathLike[str]) -> Blob:
+    """The bytes of a BTF file: a private read-only mapping of the kernel's own files, else read.
+
+    Older kernels refuse to map them (ENODEV), and an empty file cannot be mapped either:
+    both are read instead.  The descriptor is closed before returning and none stays open: the
+    mapping lives as long as whoever holds the returned object.
+    """
+    name = os.fspath(path)
+    if name.startswith(KERNEL_BTF_DIR):
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise BTFError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        try:
+            return _map_readonly(fd)
+        except (OSError, ValueError):
+            pass  # read below
+        finally:
+            os.close(fd)
+    try:
+        with open(name, "rb") as f:  # not pathlib: importing it costs more than the read
+            return f.read()
+    except OSError as exc:
+        raise BTFError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
+def _map_readonly(fd: int) -> mmap:
+    """A private read-only mapping of the whole file ``fd``.
+
+    Before Python 3.13 the ``mmap`` object keeps a duplicate of ``fd`` open while it lives (3.13
+    has ``trackfd=False``): one descriptor per mapped BTF object, released with it.  The
+    running kernel's BTF is kept for the whole process (:meth:`BTF.vmlinux`), so that one stays.
+    """
+    import mmap
+
+    if sys.version_info >= (3, 13):
+        return mmap.mmap(fd, 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ, trackfd=False)
+    return mmap.mmap(fd, 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
 
 
 def _linkage(value: int) -> Linkage | int:
@@ -638,4 +776,4 @@ def scan_types(
     return offsets, name_offs
 
 
-__all__ = ["BTF", "HEADER_SIZE", "Header", "TypeNotFound", "scan_types"]
+__all__ = ["BTF", "HEADER_SIZE", "KERNEL_BTF_DIR", "Header", "TypeNotFound", "read_blob", "scan_types"]
