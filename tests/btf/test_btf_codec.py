@@ -251,3 +251,39 @@ def test_big_endian_btf_gives_big_endian_integers() -> None:
 
     btf = BTF.from_bytes(encode_types([S32], strings=StringTable(), order=">"))
     assert codec_for(btf, 1).decode(b"\x00\x00\x01\x00") == 256
+
+
+@pytest.mark.parametrize(
+    ("type_id", "value", "message"),
+    [
+        (2, 3.7, "expected an integer"),  # would truncate to 3
+        (2, "12", "expected an integer"),  # would parse
+        (3, -1, r"out of range for u64 \[0, "),
+        (2, 1 << 31, r"out of range for s32"),
+        (5, 2, "bool holds"),
+        (7, "ZOMBIE", "not an enumerator of state"),
+        (10, "1.5", "expected a number"),
+        (10, True, "expected a number"),
+    ],
+)
+def test_values_a_field_cannot_hold_are_refused_not_coerced(
+    btf: BTF, type_id: int, value: object, message: str
+) -> None:
+    with pytest.raises(CodecError, match=message):
+        codec_for(btf, type_id).encode(value)
+
+
+def test_enumerators_encode_by_name_and_integers_by_index(btf: BTF) -> None:
+    assert codec_for(btf, 7).encode("DEAD") == (16).to_bytes(4, "little")
+    class Level(enum.IntEnum):
+        LOW = 1
+        HIGH = 2
+
+    assert codec_for(btf, 2).encode(Level.HIGH) == (2).to_bytes(4, "little")
+    assert codec_for(btf, 5).encode(True) == b"\x01"
+
+
+def test_a_negative_enumerator_of_an_enum_not_flagged_signed_still_encodes() -> None:
+    # Compilers before BTF's signed-enum flag leave it clear even for negative enumerators.
+    table = build([Enum(0, "err", 4, (EnumValue("BAD", -1), EnumValue("OK", 0)), False)])
+    assert codec_for(table, 1).encode("BAD") == b"\xff\xff\xff\xff"

@@ -17,6 +17,7 @@ import enum
 import itertools
 import keyword
 import math
+import operator
 import struct
 import weakref
 from collections.abc import Iterable, Mapping
@@ -67,24 +68,36 @@ class IntCodec:
         return bool(raw) if self.is_bool else raw
 
     def to_int(self, value: Any, bits: int | None = None) -> int:
+        """``value`` as an integer the field holds.  Only integers (and objects that are
+        integers, ``__index__``) count: ``3.7`` or ``"12"`` would otherwise be truncated or parsed
+        silently into a kernel map."""
         bits = self.bits if bits is None else bits
-        try:
-            number = int(value)
-        except (TypeError, ValueError) as exc:
-            raise CodecError(f"expected an integer, got {value!r}") from exc
-        low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if self.signed else (0, (1 << bits) - 1)
+        number = self._number(value)
+        if self.is_bool and number not in (0, 1):
+            raise CodecError(f"a bool holds True/False (or 0/1), not {value!r}")
+        signed = self.signed or self._signed_for(number)
+        low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
         if not low <= number <= high:
-            raise CodecError(
-                f"{number} does not fit a {'signed' if self.signed else 'unsigned'} {bits}-bit field"
-            )
+            raise CodecError(f"{number} is out of range for {'s' if signed else 'u'}{bits} [{low}, {high}]")
         return number
+
+    def _number(self, value: Any) -> int:
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, str | bytes | float) or not hasattr(value, "__index__"):
+            raise CodecError(f"expected an integer, got {type(value).__name__} {value!r}")
+        return operator.index(value)
+
+    def _signed_for(self, number: int) -> bool:
+        return False
 
     def decode(self, data: bytes) -> Any:
         _check_len(data, self.size, "integer")
         return self.from_int(int.from_bytes(data[: self.size], self.byteorder, signed=self.signed))
 
     def encode(self, value: Any) -> bytes:
-        return self.to_int(value).to_bytes(self.size, self.byteorder, signed=self.signed)
+        number = self.to_int(value)
+        return number.to_bytes(self.size, self.byteorder, signed=self.signed or number < 0)
 
     def zero(self) -> Any:
         return self.from_int(0)
@@ -105,6 +118,19 @@ class EnumCodec(IntCodec):
             except ValueError:
                 pass
         return raw
+
+    def _number(self, value: Any) -> int:
+        if isinstance(value, str):  # an enumerator by name
+            for enumerator in self.type.values:
+                if enumerator.name == value:
+                    return enumerator.value
+            known = ", ".join(v.name for v in self.type.values)
+            raise CodecError(f"{value!r} is not an enumerator of {self.type.name or 'enum'} ({known})")
+        return super()._number(value)
+
+    def _signed_for(self, number: int) -> bool:
+        # Compilers before BTF's signed-enum flag leave it clear even for negative enumerators.
+        return number < 0
 
 
 def _identifier(name: str, fallback: str) -> str:
@@ -156,6 +182,8 @@ class FloatCodec:
     def encode(self, value: Any) -> bytes:
         if isinstance(value, RawFloat) and len(value.raw) == self.size:
             return value.raw
+        if isinstance(value, str | bytes | bool):
+            raise CodecError(f"expected a number, got {type(value).__name__} {value!r}")
         try:
             return self.fmt.pack(float(value))
         except (TypeError, ValueError, OverflowError, struct.error) as exc:
