@@ -21,6 +21,10 @@ FOREIGN_INTERNALS = [
     r"____##",  # libbpf's naming of the inner body function of BPF_PROG & co
     r"\b__bpf_(?:v?printk|ntoh[sl]|hton[sl]|constant_\w+)\b",
     r"\b__PT_\w+",  # libbpf's __PT_REGS_CAST / __PT_PARM1_REG register tables
+    # libbpf's USDT spec records: ours are struct pybpf_usdt_site / pybpf_usdt_arg, laid out anew
+    r"\b__bpf_usdt_\w+",
+    r"\b(?:val_off|reg_off|arg_bitshift|arg_signed|usdt_cookie)\b",
+    r"->arg_cnt\b",
 ]
 
 # Public names a header may define without the pybpf prefix: the API programs are written against.

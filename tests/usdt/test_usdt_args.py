@@ -92,11 +92,6 @@ def test_more_than_twelve_arguments_raises_usdt_arg_error() -> None:
         parse_args(" ".join(["8@%rax"] * 13))
 
 
-@pytest.mark.parametrize(("size", "shift"), [(1, 56), (2, 48), (4, 32), (8, 0)])
-def test_shift_keeps_exactly_the_argument_bytes(size: int, shift: int) -> None:
-    assert parse_arg(f"{size}@%rax").shift == shift
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(alphabet="-0123456789@%$()[], #xabcdeilpqrsw", max_size=40), st.sampled_from(["x86_64", "arm64"])

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from pybpf.errors import ELFError
 from pybpf.symbols.elffile import ELFFile
-from pybpf.usdt import SPEC_SIZE, ArgKind, encode_spec, find_probes, iter_notes, parse_args, read_probes
-from pybpf.usdt.specs import ARG_SPEC
+from pybpf.usdt import SITE_SIZE, ArgKind, encode_site, find_probes, iter_notes, parse_args, read_probes
+from pybpf.usdt.specs import ARG, SITE_HEAD
 
 
 def _note(
@@ -121,17 +121,36 @@ def test_recorded_base_differing_from_stapsdt_base_moves_the_probe_address(usdt_
     assert [p.address for p in moved if p.name == "kinds"] == [original.address + 16]
 
 
-def test_spec_size_matches_the_struct_compiled_from_usdt_bpf_h(usdt_reader_object: Path) -> None:
+def test_site_layout_matches_the_structs_compiled_from_usdt_bpf_h(usdt_reader_object: Path) -> None:
+    from pybpf.btf import Struct
     from pybpf.spec import ObjectSpec
 
     btf = ObjectSpec.from_file(usdt_reader_object).btf
     assert btf is not None
-    sizes = [btf.size_of(btf.find(name).id) for name in ("pybpf_usdt_spec", "pybpf_usdt_arg_spec")]
-    assert sizes == [SPEC_SIZE, ARG_SPEC.size]
+    site, arg = (btf.find(name) for name in ("pybpf_usdt_site", "pybpf_usdt_arg"))
+    assert isinstance(site, Struct) and isinstance(arg, Struct)
+    assert [btf.size_of(site.id), btf.size_of(arg.id)] == [SITE_SIZE, ARG.size]
+    assert [(m.name, m.bit_offset // 8) for m in site.members] == [
+        ("cookie", 0),
+        ("nargs", 8),
+        ("reserved", 12),
+        ("args", SITE_HEAD.size),
+    ]
+    assert [(m.name, m.bit_offset // 8) for m in arg.members] == [
+        ("addend", 0),
+        ("pt_regs_off", 8),
+        ("kind", 10),
+        ("size", 11),
+        ("is_signed", 12),
+        ("reserved", 13),
+    ]
 
 
-def test_encoded_spec_holds_arguments_cookie_and_count() -> None:
-    raw = encode_spec(parse_args("-4@$-7 8@-16(%rbp)"), cookie=99)
-    first = ARG_SPEC.unpack_from(raw, 0)
-    cookie, count = struct.unpack_from("<Qh", raw, 12 * ARG_SPEC.size)
-    assert (len(raw), first, cookie, count) == (SPEC_SIZE, ((-7) & (2**64 - 1), 0, 0, 1, 32), 99, 2)
+def test_encoded_site_holds_cookie_count_and_arguments() -> None:
+    raw = encode_site(parse_args("-4@$-7 8@-16(%rbp)"), cookie=99)
+    cookie, count = SITE_HEAD.unpack_from(raw, 0)
+    first = ARG.unpack_from(raw, SITE_HEAD.size)
+    second = ARG.unpack_from(raw, SITE_HEAD.size + ARG.size)
+    assert (len(raw), cookie, count) == (SITE_SIZE, 99, 2)
+    assert first == ((-7) & (2**64 - 1), 0, int(ArgKind.CONST), 4, 1)
+    assert second == ((-16) & (2**64 - 1), 32, int(ArgKind.REG_DEREF), 8, 0)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from .args import MAX_ARGS, ArgKind, UsdtArg, UsdtArgError, parse_arg, parse_args, split_args
 from .attach import UsdtLink, UsdtNotFound, attach_usdt, resolve_binary
 from .notes import UsdtProbe, find_probes, iter_notes, read_probes
-from .specs import SPEC_SIZE, encode_spec
+from .specs import SITE_SIZE, encode_site
 
 __all__ = [
     "MAX_ARGS",
-    "SPEC_SIZE",
+    "SITE_SIZE",
     "ArgKind",
     "UsdtArg",
     "UsdtArgError",
@@ -21,7 +21,7 @@ __all__ = [
     "UsdtNotFound",
     "UsdtProbe",
     "attach_usdt",
-    "encode_spec",
+    "encode_site",
     "find_probes",
     "iter_notes",
     "parse_arg",

@@ -42,11 +42,6 @@ class UsdtArg:
     register: str = ""
     reg_offset: int = 0
 
-    @property
-    def shift(self) -> int:
-        """Left-then-right shift the BPF side uses to keep only ``size`` bytes (and sign-extend)."""
-        return 64 - 8 * self.size
-
 
 # struct pt_regs (arch/x86/include/uapi/asm/ptrace.h, 64-bit): byte offset of each slot.
 _X86_SLOTS = {

@@ -25,7 +25,7 @@ from pybpf.kernel.objects import map_get_fd_by_id
 from pybpf.symbols.procmaps import ProcessMaps
 
 from .notes import find_probes
-from .specs import IP_MAP_NAME, SPEC_MAP_NAME, SPEC_SIZE, encode_spec
+from .specs import IP_MAP_NAME, SITE_SIZE, SPEC_MAP_NAME, encode_site
 
 MAX_SPECS = 256
 
@@ -126,7 +126,7 @@ def attach_usdt(
     try:
         maps = ProcessMaps.of(pid) if pid is not None and ip_fd is not None else None
         for spec_id, probe in zip(ids, probes, strict=True):
-            map_update(spec_fd, struct.pack("=I", spec_id), encode_spec(probe.args, cookie))
+            map_update(spec_fd, struct.pack("=I", spec_id), encode_site(probe.args, cookie))
             if maps is not None and ip_fd is not None:
                 for address in maps.addresses_of(path, probe.offset):
                     key = struct.pack("=q", _signed64(address))
@@ -159,8 +159,8 @@ def _undo(
         for child in children:
             child.close()
         for spec_id in ids:
-            try:  # array entries cannot be deleted: clearing one makes its arg_cnt 0 again
-                map_update(spec_fd, struct.pack("=I", spec_id), bytes(SPEC_SIZE))
+            try:  # array entries cannot be deleted: clearing one makes its nargs 0 again
+                map_update(spec_fd, struct.pack("=I", spec_id), bytes(SITE_SIZE))
             except Exception:  # closing must not raise; the id is reused by the next attach
                 pass
         for key in ip_keys:

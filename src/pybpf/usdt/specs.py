@@ -1,4 +1,4 @@
-"""The spec table shared with ``usdt.bpf.h``: byte layouts of ``struct pybpf_usdt_spec``.
+"""The probe-site table shared with ``usdt.bpf.h``: byte layouts of ``struct pybpf_usdt_site``.
 
 The BPF side evaluates arguments from these records, so the layout here and the C structs in
 ``bpf/usdt.bpf.h`` must agree byte for byte (the tests compile the header and compare sizes).
@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 from .args import MAX_ARGS, UsdtArg, UsdtArgError
 
-# struct pybpf_usdt_arg_spec: u64 val_off, u32 kind, s16 reg_off, u8 is_signed, u8 shift.
-ARG_SPEC = struct.Struct("<QIhBB")
-# struct pybpf_usdt_spec: args[MAX_ARGS], u64 cookie, s16 arg_cnt, padded to 8 bytes.
-SPEC_TAIL = struct.Struct("<Qh6x")
-SPEC_SIZE = ARG_SPEC.size * MAX_ARGS + SPEC_TAIL.size
+# struct pybpf_usdt_arg: u64 addend, u16 pt_regs_off, u8 kind, u8 size, u8 is_signed, 3 reserved.
+ARG = struct.Struct("<QHBBB3x")
+# struct pybpf_usdt_site: u64 cookie, u32 nargs, u32 reserved, then args[MAX_ARGS].
+SITE_HEAD = struct.Struct("<QI4x")
+SITE_SIZE = SITE_HEAD.size + ARG.size * MAX_ARGS
 
 SPEC_MAP_NAME = "pybpf_usdt_spec"
 IP_MAP_NAME = "pybpf_usdt_ip"
@@ -23,18 +23,16 @@ IP_MAP_NAME = "pybpf_usdt_ip"
 
 def encode_arg(arg: UsdtArg) -> bytes:
     # Constants and displacements travel as the two's complement u64 the BPF side adds.
-    return ARG_SPEC.pack(
-        arg.value & 0xFFFFFFFFFFFFFFFF, int(arg.kind), arg.reg_offset, int(arg.signed), arg.shift
-    )
+    return ARG.pack(arg.value & 0xFFFFFFFFFFFFFFFF, arg.reg_offset, int(arg.kind), arg.size, int(arg.signed))
 
 
-def encode_spec(args: Sequence[UsdtArg], cookie: int = 0) -> bytes:
-    """The map value for one probe site: its decoded arguments and the user's cookie."""
+def encode_site(args: Sequence[UsdtArg], cookie: int = 0) -> bytes:
+    """The map value for one probe site: the user's cookie and the site's decoded arguments."""
     if len(args) > MAX_ARGS:
         raise UsdtArgError(f"USDT probe has {len(args)} arguments; at most {MAX_ARGS} are supported")
+    head = SITE_HEAD.pack(cookie & 0xFFFFFFFFFFFFFFFF, len(args))
     body = b"".join(encode_arg(arg) for arg in args)
-    body += bytes(ARG_SPEC.size * (MAX_ARGS - len(args)))
-    return body + SPEC_TAIL.pack(cookie & 0xFFFFFFFFFFFFFFFF, len(args))
+    return head + body + bytes(ARG.size * (MAX_ARGS - len(args)))
 
 
-__all__ = ["ARG_SPEC", "IP_MAP_NAME", "SPEC_MAP_NAME", "SPEC_SIZE", "encode_arg", "encode_spec"]
+__all__ = ["ARG", "IP_MAP_NAME", "SITE_HEAD", "SITE_SIZE", "SPEC_MAP_NAME", "encode_arg", "encode_site"]

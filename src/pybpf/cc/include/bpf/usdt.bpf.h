@@ -4,9 +4,9 @@
  *
  * A USDT argument is "a register", "memory at register + offset" or "a constant", and which one
  * depends on how the compiler happened to place the value at that probe site.  Userspace
- * (pybpf.usdt.attach_usdt) decodes the note of each site into a spec and stores it in
- * pybpf_usdt_spec; the program finds the spec of the site that fired through the BPF cookie of
- * the attachment, or, on kernels without cookies, through pybpf_usdt_ip keyed by the
+ * (pybpf.usdt.attach_usdt) decodes the note of each site into a struct pybpf_usdt_site and
+ * stores it in the pybpf_usdt_spec map; the program finds the site that fired through the BPF
+ * cookie of the attachment, or, on kernels without cookies, through pybpf_usdt_ip keyed by the
  * instruction pointer.  The layouts below are mirrored in pybpf/usdt/specs.py.
  *
  *     SEC("usdt")
@@ -34,28 +34,31 @@ enum pybpf_usdt_arg_kind {
 	PYBPF_USDT_ARG_REG_DEREF = 2,
 };
 
-struct pybpf_usdt_arg_spec {
-	/* The constant itself, or the displacement added to the register before the load. */
-	__u64 val_off;
-	__u32 kind;
-	/* Where the register sits in the traced task's struct pt_regs. */
-	__s16 reg_off;
+/* One argument of a probe site, as userspace decoded it from the note. */
+struct pybpf_usdt_arg {
+	/* CONST: the value itself; REG_DEREF: the displacement added to the register. */
+	__u64 addend;
+	/* Where the register sits in the traced task's struct pt_regs (REG, REG_DEREF). */
+	__u16 pt_regs_off;
+	__u8 kind; /* enum pybpf_usdt_arg_kind */
+	__u8 size; /* bytes the argument occupies: 1, 2, 4 or 8 */
 	__u8 is_signed;
-	/* 64 - 8 * size: shifting left then right keeps the argument's own bytes. */
-	__u8 shift;
+	__u8 reserved[3];
 };
 
-struct pybpf_usdt_spec {
-	struct pybpf_usdt_arg_spec args[PYBPF_USDT_MAX_ARGS];
-	__u64 cookie;
-	__s16 arg_cnt;
+/* What a program needs to know about the probe site that fired. */
+struct pybpf_usdt_site {
+	__u64 cookie; /* attach_usdt(..., cookie=N) */
+	__u32 nargs;
+	__u32 reserved;
+	struct pybpf_usdt_arg args[PYBPF_USDT_MAX_ARGS];
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PYBPF_USDT_MAX_SPECS);
 	__type(key, __u32);
-	__type(value, struct pybpf_usdt_spec);
+	__type(value, struct pybpf_usdt_site);
 } pybpf_usdt_spec SEC(".maps") __weak;
 
 struct {
@@ -67,7 +70,7 @@ struct {
 
 extern _Bool LINUX_HAS_BPF_COOKIE __kconfig __weak;
 
-static __always_inline struct pybpf_usdt_spec *__pybpf_usdt_spec_of(struct pt_regs *ctx)
+static __always_inline struct pybpf_usdt_site *__pybpf_usdt_site_of(struct pt_regs *ctx)
 {
 	__u32 id;
 
@@ -87,62 +90,66 @@ static __always_inline struct pybpf_usdt_spec *__pybpf_usdt_spec_of(struct pt_re
 /* Number of arguments of the probe site that fired, or -ESRCH without a spec. */
 static __always_inline int bpf_usdt_arg_cnt(struct pt_regs *ctx)
 {
-	struct pybpf_usdt_spec *spec = __pybpf_usdt_spec_of(ctx);
+	struct pybpf_usdt_site *site = __pybpf_usdt_site_of(ctx);
 
-	if (!spec)
+	if (!site)
 		return -3; /* -ESRCH */
-	return spec->arg_cnt;
+	return site->nargs;
 }
 
 /* The 64 bits an argument spec designates, before narrowing to the argument's size; 0 or -errno. */
-static __always_inline int __pybpf_usdt_fetch(struct pt_regs *ctx, const struct pybpf_usdt_arg_spec *arg,
+static __always_inline int __pybpf_usdt_fetch(struct pt_regs *ctx, const struct pybpf_usdt_arg *arg,
 					      unsigned long *raw)
 {
 	int err;
 
 	if (arg->kind == PYBPF_USDT_ARG_CONST) {
-		*raw = arg->val_off;
+		*raw = arg->addend;
 		return 0;
 	}
 	if (arg->kind != PYBPF_USDT_ARG_REG && arg->kind != PYBPF_USDT_ARG_REG_DEREF)
 		return -22; /* -EINVAL */
 	/* The verifier refuses a variable offset into the context, so the register is copied out. */
-	err = bpf_probe_read_kernel(raw, sizeof(*raw), (void *)ctx + arg->reg_off);
+	err = bpf_probe_read_kernel(raw, sizeof(*raw), (void *)ctx + arg->pt_regs_off);
 	if (err || arg->kind == PYBPF_USDT_ARG_REG)
 		return err;
 	/* The register holds an address in the traced process; the argument lives at address + off. */
-	return bpf_probe_read_user(raw, sizeof(*raw), (void *)(*raw + arg->val_off));
+	return bpf_probe_read_user(raw, sizeof(*raw), (void *)(*raw + arg->addend));
 }
 
 /* Argument n (from 0) of the probe site, widened to 64 bits by its signedness; 0 or -errno. */
 static __always_inline int bpf_usdt_arg(struct pt_regs *ctx, __u64 n, long *res)
 {
-	struct pybpf_usdt_spec *spec = __pybpf_usdt_spec_of(ctx);
-	struct pybpf_usdt_arg_spec *arg;
+	struct pybpf_usdt_site *site = __pybpf_usdt_site_of(ctx);
+	struct pybpf_usdt_arg *arg;
 	unsigned long raw = 0;
+	unsigned int unused_bits;
 	int err;
 
 	*res = 0;
-	if (!spec)
+	if (!site)
 		return -3; /* -ESRCH */
-	if (n >= PYBPF_USDT_MAX_ARGS || n >= (__u64)spec->arg_cnt)
+	if (n >= PYBPF_USDT_MAX_ARGS || n >= site->nargs)
 		return -2; /* -ENOENT */
-	arg = &spec->args[n];
+	arg = &site->args[n];
+	if (arg->size == 0 || arg->size > 8)
+		return -22; /* -EINVAL */
 	err = __pybpf_usdt_fetch(ctx, arg, &raw);
 	if (err)
 		return err;
 	/* Moving the argument's top byte to the top of the word and back drops the bytes above it. */
-	raw <<= arg->shift;
-	*res = arg->is_signed ? ((long)raw) >> arg->shift : (long)(raw >> arg->shift);
+	unused_bits = 64 - 8 * arg->size;
+	raw <<= unused_bits;
+	*res = arg->is_signed ? ((long)raw) >> unused_bits : (long)(raw >> unused_bits);
 	return 0;
 }
 
 /* The cookie given to attach_usdt(..., cookie=N) for this attachment. */
 static __always_inline long bpf_usdt_cookie(struct pt_regs *ctx)
 {
-	struct pybpf_usdt_spec *spec = __pybpf_usdt_spec_of(ctx);
+	struct pybpf_usdt_site *site = __pybpf_usdt_site_of(ctx);
 
-	return spec ? (long)spec->cookie : 0;
+	return site ? (long)site->cookie : 0;
 }
 
 /* Argument n of the probe site as a value; 0 when it cannot be read. */
