@@ -25,7 +25,7 @@ from pybpf._dataclasses import dataclass, field
 
 from ..enums import MapType
 from ..errors import Error
-from ..events import PerfBuffer, Reader, RingBuffer
+from ..events import PerfBuffer, Reader, RecordBatch, RingBuffer
 from ..spec import ObjectSpec
 from ..spec.maps import MapOrigin
 from ..tracefs import TracefsError, open_trace_pipe, parse_trace_line
@@ -150,6 +150,20 @@ class TraceUnavailable(RunError):
     """``trace_pipe`` cannot be read; the run goes on without ``bpf_printk`` output."""
 
 
+def _drain(reader: Reader[Any], sink: Callable[[memoryview], None]) -> None:
+    """Every record ready now through ``sink``.  A ring buffer is emptied in batches first, so the
+    producer has its space back while the records are still being decoded and printed."""
+    if isinstance(reader, RingBuffer):
+
+        def each(batch: RecordBatch) -> None:
+            for view in batch:
+                sink(view)
+
+        reader.consume_batches(each)
+    else:
+        reader.consume_raw(sink)
+
+
 class _TracePipe:
     """A non-blocking reader of ``trace_pipe`` lines (which it consumes system-wide)."""
 
@@ -244,7 +258,7 @@ class Session:
             summary.interrupted = summary.interrupted or self._stop.by_signal
             report.close()
             for name, reader in readers.items():
-                reader.consume_raw(self._event_sink(name, summary))
+                _drain(reader, self._event_sink(name, summary))
             if self.options.dump_maps:
                 self._dump_maps(obj)
         return summary
@@ -308,7 +322,7 @@ class Session:
                             self.printer.trace(event.task.strip(), event.pid, event.message, line)
                     continue
                 name = by_fd[fd]
-                readers[name].consume_raw(sinks[name])
+                _drain(readers[name], sinks[name])
 
     def _dump_maps(self, obj: Any) -> None:
         for name, live in obj.maps.items():
