@@ -44,7 +44,7 @@ def _wrap(value: int, bits: int, *, signed: bool) -> int | None:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Instruction:
     """One eBPF instruction: ``opcode``, registers ``dst``/``src``, ``off`` and ``imm``."""
 
@@ -54,31 +54,33 @@ class Instruction:
     off: int = 0
     imm: int = 0
 
-    def __post_init__(self) -> None:
-        for name, value in (("opcode", self.opcode), ("dst", self.dst), ("src", self.src)):
+    # Written out rather than generated: assemblers, relocations and the VM make instructions by
+    # the thousand, and the checks below are the cost worth paying per instruction.
+    def __init__(self, opcode: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> None:
+        for name, value in (("opcode", opcode), ("dst", dst), ("src", src)):
             if not isinstance(value, int):
                 raise InvalidInstruction(f"{name} must be an integer, not {type(value).__name__}")
-        if not 0 <= self.opcode <= 0xFF:
-            raise InvalidInstruction(f"opcode {self.opcode:#x} does not fit in 8 bits")
-        if not 0 <= self.dst <= 15 or not 0 <= self.src <= 15:
-            raise InvalidInstruction(f"register field out of range (dst={self.dst}, src={self.src})")
-        off = _wrap(self.off, 16, signed=True)
-        if off is None:
-            raise InvalidInstruction(f"off {self.off} does not fit in 16 bits")
-        if self.opcode == LDDW:
-            imm = _wrap(self.imm, 64, signed=False)
-            if imm is None:
-                raise InvalidInstruction(f"imm {self.imm} does not fit in 64 bits")
+        if not 0 <= opcode <= 0xFF:
+            raise InvalidInstruction(f"opcode {opcode:#x} does not fit in 8 bits")
+        if not 0 <= dst <= 15 or not 0 <= src <= 15:
+            raise InvalidInstruction(f"register field out of range (dst={dst}, src={src})")
+        wrapped_off = _wrap(off, 16, signed=True)
+        if wrapped_off is None:
+            raise InvalidInstruction(f"off {off} does not fit in 16 bits")
+        if opcode == LDDW:
+            wrapped_imm = _wrap(imm, 64, signed=False)
+            if wrapped_imm is None:
+                raise InvalidInstruction(f"imm {imm} does not fit in 64 bits")
         else:
-            imm = _wrap(self.imm, 32, signed=True)
-            if imm is None:
-                raise InvalidInstruction(f"imm {self.imm} does not fit in 32 bits")
+            wrapped_imm = _wrap(imm, 32, signed=True)
+            if wrapped_imm is None:
+                raise InvalidInstruction(f"imm {imm} does not fit in 32 bits")
         # Plain ints even when enums (Reg.R1, AluOp.ADD | ...) were passed in.
-        object.__setattr__(self, "opcode", int(self.opcode))
-        object.__setattr__(self, "dst", int(self.dst))
-        object.__setattr__(self, "src", int(self.src))
-        object.__setattr__(self, "off", int(off))
-        object.__setattr__(self, "imm", int(imm))
+        _set(self, "opcode", int(opcode))
+        _set(self, "dst", int(dst))
+        _set(self, "src", int(src))
+        _set(self, "off", int(wrapped_off))
+        _set(self, "imm", int(wrapped_imm))
 
     # -- codec -----------------------------------------------------------------------------------
 
