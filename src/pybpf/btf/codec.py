@@ -63,23 +63,31 @@ class IntCodec:
         self.is_bool = is_bool
         self.byteorder: Any = "little" if order == "<" else "big"
         self.bits = 8 * size
+        self._range = self._bounds(self.bits)
 
     def from_int(self, raw: int) -> Any:
         return bool(raw) if self.is_bool else raw
+
+    def _bounds(self, bits: int) -> tuple[int, int]:
+        """The integers a ``bits``-wide field of this codec holds."""
+        if self.is_bool:
+            return 0, 1
+        if self.signed:
+            return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        return 0, (1 << bits) - 1
 
     def to_int(self, value: Any, bits: int | None = None) -> int:
         """``value`` as an integer the field holds.  Only integers (and objects that are
         integers, ``__index__``) count: ``3.7`` or ``"12"`` would otherwise be truncated or parsed
         silently into a kernel map."""
-        bits = self.bits if bits is None else bits
-        number = self._number(value)
-        if self.is_bool and number not in (0, 1):
+        number = value if type(value) is int else self._number(value)
+        low, high = self._range if bits is None else self._bounds(bits)
+        if low <= number <= high:
+            return number
+        if self.is_bool:
             raise CodecError(f"a bool holds True/False (or 0/1), not {value!r}")
-        signed = self.signed or self._signed_for(number)
-        low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-        if not low <= number <= high:
-            raise CodecError(f"{number} is out of range for {'s' if signed else 'u'}{bits} [{low}, {high}]")
-        return number
+        width = self.bits if bits is None else bits
+        raise CodecError(f"{number} is out of range for {'s' if low < 0 else 'u'}{width} [{low}, {high}]")
 
     def _number(self, value: Any) -> int:
         if isinstance(value, int):
@@ -87,9 +95,6 @@ class IntCodec:
         if isinstance(value, str | bytes | float) or not hasattr(value, "__index__"):
             raise CodecError(f"expected an integer, got {type(value).__name__} {value!r}")
         return operator.index(value)
-
-    def _signed_for(self, number: int) -> bool:
-        return False
 
     def decode(self, data: bytes) -> Any:
         _check_len(data, self.size, "integer")
@@ -128,9 +133,11 @@ class EnumCodec(IntCodec):
             raise CodecError(f"{value!r} is not an enumerator of {self.type.name or 'enum'} ({known})")
         return super()._number(value)
 
-    def _signed_for(self, number: int) -> bool:
-        # Compilers before BTF's signed-enum flag leave it clear even for negative enumerators.
-        return number < 0
+    def _bounds(self, bits: int) -> tuple[int, int]:
+        # Compilers before BTF's signed-enum flag leave it clear even for negative enumerators,
+        # so an unsigned enum also takes the negative half of the signed range.
+        high = (1 << (bits - 1)) - 1 if self.signed else (1 << bits) - 1
+        return -(1 << (bits - 1)), high
 
 
 def _identifier(name: str, fallback: str) -> str:
