@@ -134,6 +134,14 @@ def test_stdlib_functions_accept_our_records() -> None:
     assert ours.FrozenInstanceError is dataclasses.FrozenInstanceError
 
 
+def test_signatures_match_for_help_and_inspect() -> None:
+    import inspect
+
+    theirs, mine = pair(frozen=True)
+    assert str(inspect.signature(mine)) == str(inspect.signature(theirs))
+    assert "x: 'int', y: 'int' = 0, tags: 'list[str]' = <factory>" in str(inspect.signature(mine))
+
+
 def test_inheritance_post_init_and_kept_methods() -> None:
     @ours.dataclass(frozen=True)
     class Base:

@@ -275,6 +275,39 @@ def _default_of(spec: Field) -> dict[str, Any]:
     return {}
 
 
+class _Signature:
+    """``__signature__`` of a record class with a made ``__init__``, for :func:`inspect.signature`
+    and ``help()`` (the closure's own is ``(*args, **kwargs)``); :mod:`inspect` is imported only
+    when someone asks."""
+
+    def __get__(self, obj: object, owner: type) -> object:
+        import inspect
+
+        parameters = [
+            inspect.Parameter(
+                spec.name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=_default_of(spec).get("default", inspect.Parameter.empty)
+                if spec.default_factory is MISSING
+                else _Factory(spec.default_factory),
+                annotation=spec.type,
+            )
+            for spec in getattr(owner, FIELDS).values()
+            if spec.init
+        ]
+        return inspect.Signature(parameters, return_annotation=None)
+
+
+class _Factory:
+    """Shown as a default made per instance, as :mod:`dataclasses` shows ``<factory>``."""
+
+    def __init__(self, factory: object) -> None:
+        self.factory = factory
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
 class _StdlibFields:
     """``__dataclass_fields__`` for :mod:`dataclasses`' functions, built when first asked for."""
 
@@ -334,8 +367,9 @@ def _process(
         if name not in namespace:
             setattr(cls, name, value)
 
-    if init:
+    if init and "__init__" not in namespace:
         define("__init__", _make_init(table, frozen, getattr(cls, "__post_init__", None)))
+        define("__signature__", _Signature())
     if repr_:
         define("__repr__", _make_repr(tuple(spec.name for spec in table.values() if spec.repr)))
     key = _tuple_of(tuple(spec.name for spec in table.values() if spec.compare))
