@@ -10,7 +10,8 @@ Run as root: ``.venv/bin/python bench/load_cold.py [--runs N] [--entries N]``.
 2. Dump: a hash map u32 -> u64 with N entries (1M by default), read whole through
    ``Map.items()`` (batch lookups, decoded to ints) against ``bpftool map dump id N``.
 
-Each figure is the median of ``--runs`` wall-clock measurements; ratios are pybpf / bpftool.
+Each figure is the median of ``--runs`` wall-clock measurements (pybpf and bpftool in turns, so
+that noise on a shared machine falls on both); ratios are pybpf / bpftool.
 """
 
 from __future__ import annotations
@@ -72,7 +73,18 @@ def cold_start(obj: Path, runs: int, bpftool: str) -> tuple[float, float]:
 
     pybpf_load()  # fill the bytecode cache, warm the page cache
     bpftool_load()
-    return median_time(pybpf_load, runs), median_time(bpftool_load, runs)
+    return interleaved_medians(pybpf_load, bpftool_load, runs)
+
+
+def interleaved_medians(first: Callable[[], object], second: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall time of each, run in turns: a burst of noise on a shared machine hits both."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for run, out in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            run()
+            out.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 BREAKDOWN = """
