@@ -140,8 +140,10 @@ class MapBase(Closing, MutableMapping["Any", "Any"]):
         self.max_entries = max_entries
         self.flags = MapFlags(flags)
         self.btf = btf
-        self._key = codec_of(btf, key_type_id, key_size, "key")
-        self._value = codec_of(btf, value_type_id, value_size, "value")
+        self._key_type_id = key_type_id
+        self._value_type_id = value_type_id
+        self._key_codec: AnyCodec | None = None
+        self._value_codec: AnyCodec | None = None
         self.percpu = percpu
         self._stride = percpu_stride(value_size)
         self._ncpus = ncpus if percpu else 1
@@ -180,6 +182,21 @@ class MapBase(Closing, MutableMapping["Any", "Any"]):
         return sum(1 for _ in self._raw_keys())
 
     # ---------------------------------------------------------------- encoding
+    # Codecs are built on first use: loading an object need not pay for the codec machinery.
+    @property
+    def _key(self) -> AnyCodec:
+        codec = self._key_codec
+        if codec is None:
+            codec = self._key_codec = codec_of(self.btf, self._key_type_id, self.key_size, "key")
+        return codec
+
+    @property
+    def _value(self) -> AnyCodec:
+        codec = self._value_codec
+        if codec is None:
+            codec = self._value_codec = codec_of(self.btf, self._value_type_id, self.value_size, "value")
+        return codec
+
     def encode_key(self, key: Any) -> bytes:
         if self.type is MapType.LPM_TRIE:
             raw = lpm_key(key, self.key_size)

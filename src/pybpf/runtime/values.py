@@ -14,8 +14,9 @@ from pybpf._typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..btf.codec import Codec
+
 from ..btf import BTF
-from ..btf.codec import Codec, IntCodec, codec_for
 from ..btf.types import Kind
 from ..errors import Error
 
@@ -85,6 +86,8 @@ AnyCodec = RawCodec | BytesAccepting
 
 def codec_of(btf: BTF | None, type_id: int, size: int, what: str) -> AnyCodec:
     """The codec for a map key or value: BTF-typed when possible, raw otherwise."""
+    from ..btf.codec import codec_for  # maps build their codecs on first use, not at load
+
     if btf is not None and type_id:
         try:
             codec = codec_for(btf, type_id)
@@ -97,6 +100,8 @@ def codec_of(btf: BTF | None, type_id: int, size: int, what: str) -> AnyCodec:
 
 def int_layout(codec: AnyCodec) -> tuple[int, bool] | None:
     """(size, signed) when values are plain little-endian integers: enables bulk decoding."""
+    from ..btf.codec import IntCodec
+
     if isinstance(codec, BytesAccepting):
         inner = codec.inner
         if type(inner) is IntCodec and not inner.is_bool and inner.byteorder == "little":
@@ -174,6 +179,8 @@ def record_decoder(btf: BTF | None, name: str, what: str) -> Callable[[bytes], A
             "types only used by local variables: declare an unused global such as "
             f"`{name} *record_type __attribute__((unused));`, or let `pybpf run` read the DWARF)"
         )
+    from ..btf.codec import codec_for
+
     codec = codec_for(btf, type_id)
     size = codec.size
 

@@ -13,7 +13,6 @@ import struct
 
 from pybpf._typing import TYPE_CHECKING
 
-from ..btf.codec import CharArrayCodec, codec_for
 from ..btf.errors import CodecError
 from ..btf.types import Array, Enum, Enum64, Float, Int, IntEncoding
 from ..errors import Error
@@ -34,6 +33,8 @@ def encode_value(btf: BTF, type_id: int, value: object, size: int, *, name: str)
     Scalars and char arrays follow the BTF codecs' rules (the same as for map keys and
     values); anything else, or any type given raw ``bytes``, must be exactly ``size`` bytes.
     """
+    from ..btf.codec import CharArrayCodec, codec_for  # only when a value is set from Python
+
     t = btf.resolve(type_id)
     raw_bytes = isinstance(value, bytes | bytearray | memoryview)
     try:
