@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from pybpf._typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from typing import Any
-
+from ._lazy import lazy_attributes
 from .errors import (
     AssemblerError,
     BTFError,
@@ -70,17 +68,7 @@ if TYPE_CHECKING:
     from .vm import VMFault
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module_name, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'pybpf' has no attribute {name!r}") from None
-    import sys
-
-    __import__(module_name)  # not importlib.import_module: importing importlib costs more
-    value = getattr(sys.modules[module_name], attr)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -10,7 +10,6 @@ from pybpf._typing import TYPE_CHECKING
 
 from .._lazy import lazy_attributes
 from .errors import BTFError, CodecError, TypeNotFound
-from .fields import FieldLocation
 from .spec import BTF, Header
 from .types import (
     Array,
@@ -45,6 +44,7 @@ from .types import (
 
 # Resolved on first use so that opening BTF does not pay for codecs, BTF.ext or the writer.
 _LAZY = {
+    "FieldLocation": "fields",
     "BTFExt": "ext",
     "CoreRelo": "ext",
     "CoreReloKind": "ext",
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from .codec import StructValue, codec_for, cstr
     from .encode import build
     from .ext import BTFExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo
+    from .fields import FieldLocation
 
 
 __getattr__ = lazy_attributes(__name__, _LAZY)

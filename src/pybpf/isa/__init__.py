@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from pybpf._typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from typing import Any
-
+from .._lazy import lazy_attributes
 from .helpers import HELPER_IDS, HELPER_NAMES, helper_id, helper_name
 from .instruction import Instruction, decode, encode, iter_decode, slot_offsets
 from .opcodes import (
@@ -54,17 +52,7 @@ if TYPE_CHECKING:
     from .disasm import Resolver, disassemble, format_kernel, format_llvm
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module_name, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    import importlib
-
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    value = module if attr is None else getattr(module, attr)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pybpf._typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from typing import Any
+from .._lazy import Source, lazy_attributes
 
 # Imported eagerly: the function shares its module's name, and a lazy binding would lose to the
 # submodule attribute the import system sets on this package.
@@ -106,7 +105,10 @@ _LAZY = {
 }
 
 # The kernel layer's historical names for flag sets whose one definition is in pybpf.enums.
-_ENUM_ALIASES = {"MapCreateFlags": "MapFlags", "ProgFlags": "ProgramFlags"}
+_ENUM_ALIASES: dict[str, Source] = {
+    "MapCreateFlags": ("pybpf.enums", "MapFlags"),
+    "ProgFlags": ("pybpf.enums", "ProgramFlags"),
+}
 
 if TYPE_CHECKING:
     from ..enums import MapFlags as MapCreateFlags
@@ -204,19 +206,7 @@ if TYPE_CHECKING:
     from .syscall import Cmd, bpf
 
 
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    alias = _ENUM_ALIASES.get(name)
-    module = _LAZY.get(name)
-    if alias is not None:
-        value = getattr(importlib.import_module("pybpf.enums"), alias)
-    elif module is not None:
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, {**_LAZY, **_ENUM_ALIASES})
 
 
 __all__ = [

@@ -7,7 +7,6 @@ the enum values it was built with (``enum bpf_map_type`` ...), which tells the t
 from __future__ import annotations
 
 import errno as _errno
-import importlib
 from functools import cache
 
 from pybpf._typing import TYPE_CHECKING
@@ -23,8 +22,9 @@ VMLINUX = "/sys/kernel/btf/vmlinux"
 @cache
 def _kernel_enum(enum_name: str) -> frozenset[int] | None:
     try:
-        btf_module: Any = importlib.import_module("pybpf.btf")
-        enum = btf_module.BTF.vmlinux(VMLINUX).find(enum_name)
+        from pybpf.btf import BTF  # not at the top: pybpf.btf imports this package
+
+        enum: Any = BTF.vmlinux(VMLINUX).find(enum_name)
         return frozenset(int(v.value) for v in enum.values if not v.name.startswith("__MAX"))
     except Exception:  # no BTF, unreadable, or a BTF parser that cannot answer: "don't know"
         return None

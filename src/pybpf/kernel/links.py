@@ -16,7 +16,6 @@ from . import attrs
 from ._buffers import address, c_string, in_buffer
 from .errors import KernelError
 from .fd import FD, fd_number
-from .features import refine_unknown
 from .syscall import Cmd, bpf
 
 FdLike = FD | int
@@ -84,6 +83,8 @@ def link_create(
     try:
         raw = bpf(Cmd.LINK_CREATE, attr, detail=f"attach type {attach_type}")
     except KernelError as exc:
+        from .features import refine_unknown  # only when the kernel refused
+
         raise refine_unknown(exc, [("bpf_attach_type", attach_type, f"attach type {attach_type}")]) from None
     del info_buf
     return FD(raw, "link")
@@ -139,6 +140,8 @@ def prog_attach(
     try:
         bpf(Cmd.PROG_ATTACH, attr, detail=f"attach type {attach_type}")
     except KernelError as exc:
+        from .features import refine_unknown  # only when the kernel refused
+
         raise refine_unknown(exc, [("bpf_attach_type", attach_type, f"attach type {attach_type}")]) from None
 
 

@@ -20,7 +20,6 @@ from . import attrs
 from ._buffers import in_buffer, join_items, obj_name, out_buffer
 from .errors import KernelError
 from .fd import FD, fd_number
-from .features import refine_unknown
 from .syscall import Cmd, bpf
 
 
@@ -74,6 +73,8 @@ def map_create(
     try:
         raw = bpf(Cmd.MAP_CREATE, attr, detail=detail)
     except KernelError as exc:
+        from .features import refine_unknown  # only when the kernel refused
+
         raise refine_unknown(exc, [("bpf_map_type", map_type, f"map type {map_type}")]) from None
     return FD(raw, "map")
 

@@ -18,7 +18,6 @@ from . import attrs
 from ._buffers import CharBuffer, c_string, fd_array, in_buffer, obj_name, out_buffer
 from .errors import KernelError, VerifierError, error_for
 from .fd import FD, fd_number
-from .features import refine_unknown
 from .syscall import Cmd, bpf
 
 FdLike = FD | int
@@ -217,6 +216,8 @@ def prog_load(
         if expected_attach_type:
             what = f"attach type {expected_attach_type}"
             checks.append(("bpf_attach_type", expected_attach_type, what))
+        from .features import refine_unknown  # only when the kernel refused
+
         raise refine_unknown(exc, checks) from None
 
 

@@ -37,7 +37,6 @@ from .errors import LoadError, ProgramVerifierError
 from .kconfig import kconfig_data
 from .maps import Map
 from .objects import Object
-from .pinning import pin_location, reuse_pinned
 from .progload import attach_btf_id, kernel_name, load_kwargs, load_options, source_lookup
 from .programs import Program
 from .relocate import ExternResolver, apply_relocations
@@ -176,6 +175,8 @@ class _Loader:
             if self.pin_path is None and not self._bpffs_checked:
                 ensure_bpffs()  # the default pin path: mount bpffs there if nobody has
                 self._bpffs_checked = True
+            from .pinning import pin_location, reuse_pinned  # only pinned maps need it
+
             path = pin_location(spec, self.pin_path)
             fd = reuse_pinned(spec, path, max_entries, flags)
             fresh = fd is None

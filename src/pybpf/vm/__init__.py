@@ -13,17 +13,12 @@ imported on first use so that ``import pybpf.vm`` stays light.
 
 from __future__ import annotations
 
+from .._lazy import lazy_attributes
 from .errors import ExitProgram, ProgramRejected, VMError, VMFault
 from .interpreter import DEFAULT_BUDGET, Helper, Machine, Program, RunResult, Tracer, prepare, run
 from .memory import AddressSpace, Region, RegionKind
 
-
-def __getattr__(name: str) -> object:
-    if name == "load":
-        from .runtime import load
-
-        return load
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, {"load": "runtime"})
 
 
 __all__ = [
