@@ -17,6 +17,7 @@ from pybpf._dataclasses import dataclass
 
 from ..errors import InvalidInstruction
 from .opcodes import (
+    INSN_CLASSES,
     LDDW,
     SLOT_SIZE,
     AluOp,
@@ -129,7 +130,7 @@ class Instruction:
 
     @property
     def cls(self) -> InsnClass:
-        return InsnClass(self.opcode & 0x07)
+        return INSN_CLASSES[self.opcode & 0x07]
 
     @property
     def size(self) -> int:

@@ -219,8 +219,13 @@ ADDR_SPACE_CAST_OFF = 1
 MOVSX_WIDTHS = {InsnClass.ALU: (8, 16), InsnClass.ALU64: (8, 16, 32)}
 
 
+#: The class of each value of the opcode's low three bits: indexing this costs far less than
+#: calling ``InsnClass(...)``, which decoding does once per instruction.
+INSN_CLASSES: tuple[InsnClass, ...] = tuple(InsnClass(bits) for bits in range(8))
+
+
 def insn_class(opcode: int) -> InsnClass:
-    return InsnClass(opcode & 0x07)
+    return INSN_CLASSES[opcode & 0x07]
 
 
 def alu_opcode(cls: InsnClass, op: AluOp, src: Source) -> int:

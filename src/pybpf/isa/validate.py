@@ -19,6 +19,7 @@ from __future__ import annotations
 from .opcodes import (
     ADDR_SPACE_CAST_OFF,
     ATOMIC_IMMS,
+    INSN_CLASSES,
     LDDW,
     MAX_REGISTER,
     MOVSX_WIDTHS,
@@ -41,6 +42,13 @@ ADDR_PERCPU_OFF = -1
 NOSPEC_MODE = 0xC0
 
 
+# Plain-int copies of the fields _alu_error tests: naming an IntEnum member costs a class attribute
+# lookup each time, and decoding tests a few per instruction (most instructions are ALU ones).
+_X = int(Source.X)
+_END, _NEG, _MOV = int(AluOp.END), int(AluOp.NEG), int(AluOp.MOV)
+_DIV_MOD = (int(AluOp.DIV), int(AluOp.MOD))
+
+
 def reserved_field_error(
     opcode: int, dst: int, src: int, off: int, imm: int, *, xlated: bool = False
 ) -> str | None:
@@ -52,10 +60,10 @@ def reserved_field_error(
         return None
     if dst > MAX_REGISTER:
         return f"invalid destination register r{dst}"
-    cls = InsnClass(opcode & 0x07)
-    if cls.is_alu:
+    cls = INSN_CLASSES[opcode & 0x07]
+    if cls is InsnClass.ALU or cls is InsnClass.ALU64:
         return _alu_error(cls, opcode, src, off, imm)
-    if cls.is_jump:
+    if cls is InsnClass.JMP or cls is InsnClass.JMP32:
         return _jmp_error(cls, opcode, dst, src, off, imm)
     if cls == InsnClass.LD:
         return _ld_error(opcode, dst, src, off)
@@ -89,35 +97,35 @@ def reserved_field_error(
 
 def _alu_error(cls: InsnClass, opcode: int, src: int, off: int, imm: int) -> str | None:
     op = opcode & 0xF0
-    x = (opcode & 0x08) == Source.X
-    if op > AluOp.END:
+    x = (opcode & 0x08) == _X
+    if op > _END:
         return f"unknown opcode {opcode:#04x}"
     if src > MAX_REGISTER:
         return f"invalid source register r{src}"
-    if op == AluOp.END:
-        if cls == InsnClass.ALU64 and x:
+    if op == _END:
+        if cls is InsnClass.ALU64 and x:
             return f"unknown opcode {opcode:#04x}"
         if src != 0 or off != 0:
             return "byte swap uses reserved fields src/off"
         if imm not in (16, 32, 64):
             return f"byte swap width must be 16, 32 or 64, not {imm}"
         return None
-    if op == AluOp.NEG:
+    if op == _NEG:
         if x:
             return f"unknown opcode {opcode:#04x}"
         if src != 0 or off != 0 or imm != 0:
             return "negation uses reserved fields"
         return None
-    if op == AluOp.MOV:
+    if op == _MOV:
         if not x:
             return "move of an immediate uses reserved fields src/off" if src or off else None
         if imm != 0:
-            if cls == InsnClass.ALU64 and off == ADDR_SPACE_CAST_OFF:
+            if cls is InsnClass.ALU64 and off == ADDR_SPACE_CAST_OFF:
                 return None if imm in (1, 1 << 16) else "addr_space_cast converts only between spaces 0 and 1"
             return "move from a register uses reserved field imm"
         if off == 0 or off in MOVSX_WIDTHS[cls]:
             return None
-        if cls == InsnClass.ALU64 and off == ADDR_SPACE_CAST_OFF:
+        if cls is InsnClass.ALU64 and off == ADDR_SPACE_CAST_OFF:
             return "addr_space_cast converts only between spaces 0 and 1"
         return f"invalid sign-extension width {off} for move"
     if x:
@@ -125,7 +133,7 @@ def _alu_error(cls: InsnClass, opcode: int, src: int, off: int, imm: int) -> str
             return "register operation uses reserved field imm"
     elif src != 0:
         return "immediate operation uses reserved field src"
-    if off == 0 or (off == 1 and op in (AluOp.DIV, AluOp.MOD)):
+    if off == 0 or (off == 1 and op in _DIV_MOD):
         return None
     return "operation uses reserved field off"
 
