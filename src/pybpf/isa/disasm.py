@@ -216,10 +216,15 @@ def _kernel_jump(insn: Instruction, slot: int, resolver: Resolver) -> str:
     return f"if {reg}{insn.dst} {symbol} {rhs} goto pc{insn.off:+d}"
 
 
+#: ALU operations by the opcode's high four bits (a dict lookup is cheaper than ``AluOp(...)``).
+_ALU_OPS = {int(op): op for op in AluOp}
+_ALU32 = int(InsnClass.ALU)
+
+
 def _alu_text(insn: Instruction) -> str:
     """ALU text, which the kernel and LLVM happen to spell identically."""
-    reg = "w" if insn.cls == InsnClass.ALU else "r"
-    op = AluOp(insn.opcode & 0xF0) if insn.opcode & 0xF0 <= AluOp.END else None
+    reg = "w" if insn.opcode & 0x07 == _ALU32 else "r"
+    op = _ALU_OPS.get(insn.opcode & 0xF0)
     dst = f"{reg}{insn.dst}"
     if op == AluOp.END:
         if insn.cls == InsnClass.ALU64:
@@ -432,7 +437,7 @@ def disassemble(
                 lines.append(f"{symbols[slot]}:")
         if slot in line_info:
             lines.append(f"; {line_info[slot]}")
-        raw = " ".join(f"{b:02x}" for b in insn.encode())
+        raw = insn.encode().hex(" ") if opcodes else ""
         if syntax == "kernel":
             lines.append(f"{slot:4d}: {format_kernel(insn, slot=slot, resolver=resolver)}")
             if opcodes:
