@@ -59,8 +59,8 @@ def getpid_stacks(stacks_object: Path) -> Iterator[tuple[list[int], list[int]]]:
         require_kernel_feature(
             kernel_id >= 0 and user_id >= 0, f"bpf_get_stackid failed ({kernel_id}, {user_id})"
         )
-        stacks = obj_any.maps["stacks"]
-        yield read_stack(stacks, kernel_id), read_stack(stacks, user_id)
+        maps = obj_any.maps
+        yield read_stack(maps["kernel_stacks"], kernel_id), read_stack(maps["user_stacks"], user_id)
 
 
 def test_kernel_stack_of_a_syscall_contains_the_syscall_entry(
