@@ -692,8 +692,8 @@ def read_blob(path: str | os.PathLike[str]) -> Blob:
     """The bytes of a BTF file: a private read-only mapping of the kernel's own files, else read.
 
     Older kernels refuse to map them (ENODEV), and an empty file cannot be mapped either:
-    both are read instead.  The descriptor is closed before returning and none stays open: the
-    mapping lives as long as whoever holds the returned object.
+    both are read instead.  The mapping lives as long as whoever holds the returned object (see
+    :func:`_map_readonly` for the descriptor it keeps before Python 3.13).
     """
     name = os.fspath(path)
     if name.startswith(KERNEL_BTF_DIR):

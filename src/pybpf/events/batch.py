@@ -137,11 +137,7 @@ class RecordBatch:
 
     def __iter__(self) -> Iterator[memoryview]:
         view = self._view
-        if self.stride is not None:
-            size = self.record_size
-            assert size is not None
-            return (view[at : at + size] for at in self.offsets)
-        return (view[at : at + length] for at, length in zip(self.offsets, self.lengths, strict=True))
+        return (view[at : at + length] for at, length in self._spans())
 
     def records(self) -> list[bytes]:
         """Each record's data as ``bytes`` (copies; ``batch[i]`` and iteration do not)."""

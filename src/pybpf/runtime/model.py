@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, MutableMapping
+from functools import cached_property
 
 from pybpf._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -142,8 +143,6 @@ class MapBase(Closing, MutableMapping["Any", "Any"]):
         self.btf = btf
         self._key_type_id = key_type_id
         self._value_type_id = value_type_id
-        self._key_codec: AnyCodec | None = None
-        self._value_codec: AnyCodec | None = None
         self.percpu = percpu
         self._stride = percpu_stride(value_size)
         self._ncpus = ncpus if percpu else 1
@@ -183,19 +182,13 @@ class MapBase(Closing, MutableMapping["Any", "Any"]):
 
     # ---------------------------------------------------------------- encoding
     # Codecs are built on first use: loading an object need not pay for the codec machinery.
-    @property
+    @cached_property
     def _key(self) -> AnyCodec:
-        codec = self._key_codec
-        if codec is None:
-            codec = self._key_codec = codec_of(self.btf, self._key_type_id, self.key_size, "key")
-        return codec
+        return codec_of(self.btf, self._key_type_id, self.key_size, "key")
 
-    @property
+    @cached_property
     def _value(self) -> AnyCodec:
-        codec = self._value_codec
-        if codec is None:
-            codec = self._value_codec = codec_of(self.btf, self._value_type_id, self.value_size, "value")
-        return codec
+        return codec_of(self.btf, self._value_type_id, self.value_size, "value")
 
     def encode_key(self, key: Any) -> bytes:
         if self.type is MapType.LPM_TRIE:
