@@ -7,10 +7,10 @@ usable wherever the syscall layer packs plain integers.
 
 from __future__ import annotations
 
-from enum import IntEnum, IntFlag
+from ._enum import KernelIntEnum, KernelIntFlag
 
 
-class ProgramType(IntEnum):
+class ProgramType(KernelIntEnum):
     """``enum bpf_prog_type``."""
 
     UNSPEC = 0
@@ -48,7 +48,7 @@ class ProgramType(IntEnum):
     NETFILTER = 32
 
 
-class AttachType(IntEnum):
+class AttachType(KernelIntEnum):
     """``enum bpf_attach_type``.  Specs use ``None`` for "no expected attach type" because the
     kernel's 0 is also ``CGROUP_INET_INGRESS`` and the two must not be confused."""
 
@@ -112,7 +112,7 @@ class AttachType(IntEnum):
     TRACE_UPROBE_SESSION = 57
 
 
-class MapType(IntEnum):
+class MapType(KernelIntEnum):
     """``enum bpf_map_type``."""
 
     UNSPEC = 0
@@ -164,7 +164,7 @@ class MapType(IntEnum):
         )
 
 
-class MapFlags(IntFlag):
+class MapFlags(KernelIntFlag):
     """``map_flags`` of ``BPF_MAP_CREATE``."""
 
     NONE = 0
@@ -189,7 +189,7 @@ class MapFlags(IntFlag):
     NO_USER_CONV = 1 << 18
 
 
-class ProgramFlags(IntFlag):
+class ProgramFlags(KernelIntFlag):
     """``prog_flags`` of ``BPF_PROG_LOAD``."""
 
     NONE = 0
@@ -204,14 +204,14 @@ class ProgramFlags(IntFlag):
     TOKEN_FD = 1 << 16
 
 
-class PinType(IntEnum):
+class PinType(KernelIntEnum):
     """The ``pinning`` attribute of a BTF-defined map (libbpf's ``LIBBPF_PIN_*``)."""
 
     NONE = 0
     BY_NAME = 1
 
 
-class LinkType(IntEnum):
+class LinkType(KernelIntEnum):
     """``enum bpf_link_type``."""
 
     UNSPEC = 0

@@ -6,7 +6,6 @@ links need an fd of the cgroup v2 directory, which is closed again once the link
 
 from __future__ import annotations
 
-import enum
 import os
 import socket
 import weakref
@@ -15,13 +14,14 @@ from pybpf.enums import AttachType
 from pybpf.kernel.fd import FD
 from pybpf.kernel.links import link_create, prog_attach, prog_detach
 
+from .._enum import KernelIntFlag
 from .link import FdSource, Link, fd_of
 
 SO_ATTACH_BPF = 50
 SO_DETACH_BPF = 27
 
 
-class XDPFlags(enum.IntFlag):
+class XDPFlags(KernelIntFlag):
     """``XDP_FLAGS_*`` of if_link.h (the mode bits and the update guard)."""
 
     UPDATE_IF_NOEXIST = 1 << 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import enum
 import fcntl
 import os
 import platform
@@ -17,6 +16,8 @@ from pathlib import Path
 
 from pybpf.kernel.errors import KernelError, NotSupportedByKernel, error_for
 from pybpf.kernel.fd import FD
+
+from .._enum import KernelIntEnum, KernelIntFlag
 
 EVENT_SOURCE = Path("/sys/bus/event_source/devices")
 
@@ -33,7 +34,7 @@ _SYSCALL_NUMBERS = {
 }
 
 
-class PerfType(enum.IntEnum):
+class PerfType(KernelIntEnum):
     """``enum perf_type_id``; dynamic PMUs (uprobe, kprobe) get theirs from sysfs."""
 
     HARDWARE = 0
@@ -44,7 +45,7 @@ class PerfType(enum.IntEnum):
     BREAKPOINT = 5
 
 
-class SoftwareEvent(enum.IntEnum):
+class SoftwareEvent(KernelIntEnum):
     """``enum perf_sw_ids``."""
 
     CPU_CLOCK = 0
@@ -61,7 +62,7 @@ class SoftwareEvent(enum.IntEnum):
     CGROUP_SWITCHES = 11
 
 
-class HardwareEvent(enum.IntEnum):
+class HardwareEvent(KernelIntEnum):
     """``enum perf_hw_id``."""
 
     CPU_CYCLES = 0
@@ -76,7 +77,7 @@ class HardwareEvent(enum.IntEnum):
     REF_CPU_CYCLES = 9
 
 
-class SampleType(enum.IntFlag):
+class SampleType(KernelIntFlag):
     """``enum perf_event_sample_format`` (the bits the readers here use)."""
 
     IP = 1 << 0
@@ -92,7 +93,7 @@ class SampleType(enum.IntFlag):
     RAW = 1 << 10
 
 
-class AttrFlags(enum.IntFlag):
+class AttrFlags(KernelIntFlag):
     """The bitfield word of ``perf_event_attr`` (bit positions of the uapi bitfields)."""
 
     DISABLED = 1 << 0
@@ -114,7 +115,7 @@ class AttrFlags(enum.IntFlag):
     SAMPLE_ID_ALL = 1 << 18
 
 
-class OpenFlags(enum.IntFlag):
+class OpenFlags(KernelIntFlag):
     """``flags`` argument of perf_event_open."""
 
     FD_NO_GROUP = 1 << 0

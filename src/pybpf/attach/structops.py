@@ -9,7 +9,6 @@ registered until its element is deleted; the link for it does that delete on clo
 
 from __future__ import annotations
 
-import enum
 import os
 import struct
 
@@ -19,12 +18,13 @@ from pybpf.kernel.info import map_info
 from pybpf.kernel.links import link_create
 from pybpf.kernel.maps import map_delete, map_lookup
 
+from .._enum import KernelIntEnum
 from .link import AttachError, FdSource, Link, fd_of
 
 _KEY = bytes(4)
 
 
-class StructOpsState(enum.IntEnum):
+class StructOpsState(KernelIntEnum):
     """``enum bpf_struct_ops_state``, the second u32 of a struct_ops map's value."""
 
     INIT = 0

@@ -9,13 +9,13 @@ lines, access strings) live in the ``.BTF`` string table, so parsing needs the m
 
 from __future__ import annotations
 
-import enum
 import struct
 from collections.abc import Callable
 
 from pybpf._dataclasses import dataclass, field, set_field
 from pybpf._typing import TYPE_CHECKING, TypeVar
 
+from .._enum import KernelIntEnum
 from .errors import BTFError
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ _CORE_HEADER = 32
 R = TypeVar("R")
 
 
-class CoreReloKind(enum.IntEnum):
+class CoreReloKind(KernelIntEnum):
     """``enum bpf_core_relo_kind``: what a CO-RE relocation asks for."""
 
     FIELD_BYTE_OFFSET = 0

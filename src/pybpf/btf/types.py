@@ -14,8 +14,6 @@ vmlinux BTF.  :class:`_Record` holds the comparison, hashing, ``repr`` and immut
 
 from __future__ import annotations
 
-import enum
-
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,8 +21,10 @@ if TYPE_CHECKING:
 
 from pybpf._dataclasses import dataclass, set_field
 
+from .._enum import KernelIntEnum, KernelIntFlag
 
-class Kind(enum.IntEnum):
+
+class Kind(KernelIntEnum):
     """``BTF_KIND_*``: the 5-bit kind field of a type's ``info`` word."""
 
     VOID = 0
@@ -49,7 +49,7 @@ class Kind(enum.IntEnum):
     ENUM64 = 19
 
 
-class IntEncoding(enum.IntFlag):
+class IntEncoding(KernelIntFlag):
     """``BTF_INT_*`` encoding bits; an unsigned, non-char, non-bool int has none."""
 
     NONE = 0
@@ -58,7 +58,7 @@ class IntEncoding(enum.IntFlag):
     BOOL = 4
 
 
-class Linkage(enum.IntEnum):
+class Linkage(KernelIntEnum):
     """Linkage of a FUNC (``BTF_FUNC_*``) or VAR (``BTF_VAR_*``): both use the same numbers."""
 
     STATIC = 0
@@ -559,7 +559,6 @@ CLASS_OF_KIND: dict[Kind, type[Type]] = {
         DeclTag,
     )
 }
-
 
 
 __all__ = [

@@ -13,12 +13,12 @@ Every message is prefixed with ``where`` (a path, or empty for in-memory objects
 
 from __future__ import annotations
 
-import enum
 import struct
 from collections.abc import Iterable
 
 from pybpf._dataclasses import dataclass, set_field
 
+from .._enum import KernelIntEnum, KernelIntFlag
 from ..errors import ELFError
 
 ELF_MAGIC = b"\x7fELF"
@@ -36,7 +36,7 @@ SHN_XINDEX = 0xFFFF
 PT_LOAD = 1
 
 
-class SectionType(enum.IntEnum):
+class SectionType(KernelIntEnum):
     """``sh_type`` values."""
 
     NULL = 0
@@ -52,14 +52,14 @@ class SectionType(enum.IntEnum):
     DYNSYM = 11
 
 
-class SectionFlags(enum.IntFlag):
+class SectionFlags(KernelIntFlag):
     NONE = 0
     WRITE = 0x1
     ALLOC = 0x2
     EXECINSTR = 0x4
 
 
-class SymbolType(enum.IntEnum):
+class SymbolType(KernelIntEnum):
     """``ELF64_ST_TYPE`` values."""
 
     NOTYPE = 0
@@ -71,7 +71,7 @@ class SymbolType(enum.IntEnum):
     GNU_IFUNC = 10
 
 
-class SymbolBind(enum.IntEnum):
+class SymbolBind(KernelIntEnum):
     LOCAL = 0
     GLOBAL = 1
     WEAK = 2

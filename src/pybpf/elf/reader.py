@@ -9,11 +9,11 @@ contents read eagerly, and ``REL``/``RELA`` relocations.  A corrupted file fails
 
 from __future__ import annotations
 
-import enum
 import struct
 
 from pybpf._dataclasses import dataclass, field, set_field
 
+from .._enum import KernelIntEnum
 from ..errors import ELFError
 from .container import (
     SHN_ABS,
@@ -39,7 +39,7 @@ _REL = struct.Struct("<QQ")  # Elf64_Rel
 _RELA = struct.Struct("<QQq")  # Elf64_Rela
 
 
-class RelocType(enum.IntEnum):
+class RelocType(KernelIntEnum):
     """``R_BPF_*``."""
 
     NONE = 0

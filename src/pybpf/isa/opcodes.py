@@ -7,7 +7,7 @@ each field so the rest of the package never spells a magic number.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from .._enum import KernelIntEnum
 
 #: Number of general purpose registers plus the frame pointer: r0..r10.
 MAX_REGISTER = 10
@@ -19,7 +19,7 @@ SLOT_SIZE = 8
 LDDW = 0x18
 
 
-class Reg(IntEnum):
+class Reg(KernelIntEnum):
     """Register numbers; R10 is the read-only frame pointer (also ``FP``)."""
 
     R0 = 0
@@ -36,7 +36,7 @@ class Reg(IntEnum):
     FP = 10
 
 
-class InsnClass(IntEnum):
+class InsnClass(KernelIntEnum):
     """The low three bits of the opcode."""
 
     LD = 0x00
@@ -61,7 +61,7 @@ class InsnClass(IntEnum):
         return self in (InsnClass.JMP, InsnClass.JMP32)
 
 
-class Size(IntEnum):
+class Size(KernelIntEnum):
     """Bits 3-4 of a load/store opcode: the access width."""
 
     W = 0x00
@@ -78,7 +78,7 @@ class Size(IntEnum):
         return {4: cls.W, 2: cls.H, 1: cls.B, 8: cls.DW}[nbytes]
 
 
-class Mode(IntEnum):
+class Mode(KernelIntEnum):
     """Bits 5-7 of a load/store opcode."""
 
     IMM = 0x00
@@ -89,7 +89,7 @@ class Mode(IntEnum):
     ATOMIC = 0xC0
 
 
-class Source(IntEnum):
+class Source(KernelIntEnum):
     """Bit 3 of ALU and jump opcodes: immediate (K) or register (X) operand.
 
     For the END (byte swap) operation the same bit selects the byte order instead.
@@ -102,7 +102,7 @@ class Source(IntEnum):
     TO_BE = 0x08
 
 
-class AluOp(IntEnum):
+class AluOp(KernelIntEnum):
     """Bits 4-7 of an ALU opcode.
 
     Some operations are refined by the ``off`` field: DIV/MOD with off=1 are signed (SDIV/SMOD),
@@ -126,7 +126,7 @@ class AluOp(IntEnum):
     END = 0xD0
 
 
-class JmpOp(IntEnum):
+class JmpOp(KernelIntEnum):
     """Bits 4-7 of a jump opcode.
 
     JA in the JMP32 class is ``gotol``: its 32-bit offset is in ``imm``.  JCOND with
@@ -154,7 +154,7 @@ class JmpOp(IntEnum):
         return self not in (JmpOp.JA, JmpOp.CALL, JmpOp.EXIT, JmpOp.JCOND)
 
 
-class AtomicOp(IntEnum):
+class AtomicOp(KernelIntEnum):
     """The ``imm`` field of an atomic (STX | ATOMIC) instruction.
 
     FETCH (0x01) makes the old value land in the source register; XCHG and CMPXCHG always fetch.
@@ -186,7 +186,7 @@ class AtomicOp(IntEnum):
 ATOMIC_IMMS: frozenset[int] = frozenset(int(op) for op in AtomicOp)
 
 
-class PseudoSrc(IntEnum):
+class PseudoSrc(KernelIntEnum):
     """``src`` of a 16-byte lddw: how the loader should interpret the 64-bit immediate."""
 
     IMM = 0
@@ -198,7 +198,7 @@ class PseudoSrc(IntEnum):
     MAP_IDX_VALUE = 6
 
 
-class CallSrc(IntEnum):
+class CallSrc(KernelIntEnum):
     """``src`` of a CALL instruction: what ``imm`` names."""
 
     HELPER = 0
@@ -206,7 +206,7 @@ class CallSrc(IntEnum):
     KFUNC_CALL = 2
 
 
-class JcondSrc(IntEnum):
+class JcondSrc(KernelIntEnum):
     """``src`` of a JCOND instruction."""
 
     MAY_GOTO = 0

@@ -7,11 +7,11 @@ an owned :class:`FD`; the legacy BPF_PROG_ATTACH stays attached until explicitly
 from __future__ import annotations
 
 import ctypes
-import enum
 import errno as _errno
 
 from pybpf._dataclasses import dataclass
 
+from .._enum import KernelIntEnum, KernelIntFlag
 from . import attrs
 from ._buffers import address, c_string, in_buffer
 from .errors import KernelError
@@ -21,7 +21,7 @@ from .syscall import Cmd, bpf
 FdLike = FD | int
 
 
-class AttachFlags(enum.IntFlag):
+class AttachFlags(KernelIntFlag):
     """``attach_flags`` of BPF_PROG_ATTACH and link/mprog flags (uapi ``BPF_F_*``)."""
 
     ALLOW_OVERRIDE = 1 << 0
@@ -186,7 +186,7 @@ def prog_query(
         return QueryResult(attach_flags=int(attr.attach_flags), prog_ids=[int(ids[i]) for i in range(count)])
 
 
-class FDType(enum.IntEnum):
+class FDType(KernelIntEnum):
     """``enum bpf_task_fd_type``: what kind of attachment an fd of a task is."""
 
     RAW_TRACEPOINT = 0
@@ -232,7 +232,7 @@ def task_fd_query(pid: int, fd: int | FD, flags: int = 0) -> TaskFDInfo:
         )
 
 
-class StatsType(enum.IntEnum):
+class StatsType(KernelIntEnum):
     """``enum bpf_stats_type``."""
 
     RUN_TIME = 0

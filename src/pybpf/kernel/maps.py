@@ -7,7 +7,6 @@ the map objects built on top; here the caller passes the sizes it knows.
 
 from __future__ import annotations
 
-import enum
 import errno as _errno
 import os
 from collections.abc import Iterator, Sequence
@@ -15,6 +14,7 @@ from functools import cache
 
 from pybpf._dataclasses import dataclass
 
+from .._enum import KernelIntFlag
 from ..enums import MapFlags
 from . import attrs
 from ._buffers import in_buffer, join_items, obj_name, out_buffer
@@ -23,7 +23,7 @@ from .fd import FD, fd_number
 from .syscall import Cmd, bpf
 
 
-class UpdateFlags(enum.IntFlag):
+class UpdateFlags(KernelIntFlag):
     """Flags of BPF_MAP_UPDATE_ELEM (and the elem_flags of batches)."""
 
     ANY = 0

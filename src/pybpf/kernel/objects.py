@@ -11,6 +11,7 @@ import errno as _errno
 import os
 from collections.abc import Iterator
 
+from .._enum import KernelIntFlag
 from . import attrs
 from ._buffers import address, c_string
 from .errors import KernelError
@@ -43,7 +44,7 @@ _FD_BY_ID = {
 }
 
 
-class OpenFlags(enum.IntFlag):
+class OpenFlags(KernelIntFlag):
     """``open_flags`` of BPF_MAP_GET_FD_BY_ID and ``file_flags`` of BPF_OBJ_GET."""
 
     RDWR = 0

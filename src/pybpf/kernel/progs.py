@@ -8,12 +8,12 @@ show the verifier's reasoning, growing the buffer until the whole log fits or a 
 from __future__ import annotations
 
 import ctypes
-import enum
 import errno as _errno
 from collections.abc import Sequence
 
 from pybpf._dataclasses import dataclass
 
+from .._enum import KernelIntFlag
 from . import attrs
 from ._buffers import CharBuffer, c_string, fd_array, in_buffer, obj_name, out_buffer
 from .errors import KernelError, VerifierError, error_for
@@ -29,7 +29,7 @@ DEFAULT_LOG_CAP = 16 * 1024 * 1024
 KERNEL_LOG_MAX = 0xFFFFFFFF >> 2
 
 
-class LogLevel(enum.IntFlag):
+class LogLevel(KernelIntFlag):
     """``log_level`` bits of BPF_PROG_LOAD and BPF_BTF_LOAD."""
 
     NONE = 0
@@ -253,7 +253,7 @@ class TestRunResult:
     duration_ns: int
 
 
-class TestRunFlags(enum.IntFlag):
+class TestRunFlags(KernelIntFlag):
     """``flags`` of BPF_PROG_TEST_RUN."""
 
     __test__ = False

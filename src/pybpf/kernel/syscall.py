@@ -7,15 +7,15 @@ kernel live in one spot instead of being repeated by each wrapper.
 from __future__ import annotations
 
 import ctypes
-import enum
 import errno as _errno
 import os
 from collections.abc import Callable
 
+from .._enum import KernelIntEnum
 from .errors import error_for
 
 
-class Cmd(enum.IntEnum):
+class Cmd(KernelIntEnum):
     """``enum bpf_cmd`` from the kernel's uapi ``linux/bpf.h``."""
 
     MAP_CREATE = 0

@@ -9,11 +9,12 @@ memory at register + displacement.
 
 from __future__ import annotations
 
-import enum
 import re
 
 from pybpf._dataclasses import dataclass
 from pybpf.errors import ParseError
+
+from .._enum import KernelIntEnum
 
 MAX_ARGS = 12
 
@@ -22,7 +23,7 @@ class UsdtArgError(ParseError):
     """An argument spec that is malformed or uses an operand the BPF side cannot evaluate."""
 
 
-class ArgKind(enum.IntEnum):
+class ArgKind(KernelIntEnum):
     """How the BPF side computes the value (``PYBPF_USDT_ARG_*`` in ``usdt.bpf.h``)."""
 
     CONST = 0

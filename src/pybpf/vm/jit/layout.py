@@ -8,7 +8,7 @@ constants below, so the layout is defined once; changing a number here changes b
 
 from __future__ import annotations
 
-import enum
+from ..._enum import KernelIntEnum
 
 # -- environment words -------------------------------------------------------------------------
 ENV_TABLE = 0  #: address of the region table
@@ -41,7 +41,7 @@ FLAG_STRICT_ALIGNMENT = 2
 FLAG_READER = 4  #: loads are computed in Python (:attr:`pybpf.vm.Region.reader`)
 
 
-class Status(enum.IntEnum):
+class Status(KernelIntEnum):
     """Why native code returned to Python; anything but OK means r0 is meaningless."""
 
     OK = 0
