@@ -109,24 +109,29 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_CLASSVAR_PREFIXES = ("ClassVar", "typing.ClassVar", "t.ClassVar", "Final", "typing.Final")
+
+
 def _is_classvar(annotation: object) -> bool:
-    text = annotation if isinstance(annotation, str) else repr(annotation)
-    return text.startswith(("ClassVar", "typing.ClassVar", "t.ClassVar", "Final", "typing.Final"))
+    text = annotation if type(annotation) is str else repr(annotation)
+    return text.startswith(_CLASSVAR_PREFIXES)
 
 
-def _collect(cls: type, check_order: bool) -> dict[str, Field]:
-    """The class's fields: its record bases' first, then its own annotations in order."""
-    table: dict[str, Field] = {}
-    for base in reversed(cls.__mro__[1:]):
-        inherited = base.__dict__.get(FIELDS)
-        if inherited:
-            table.update(inherited)
+def _own_fields(cls: type, table: dict[str, Field]) -> None:
+    """Add the class's own annotated fields to ``table`` (which holds its record bases')."""
     namespace = cls.__dict__
     for name, annotation in namespace.get("__annotations__", {}).items():
         if _is_classvar(annotation):
             continue
         value = namespace.get(name, MISSING)
-        spec = value if isinstance(value, Field) else Field(default=value)
+        if type(value) is Field:
+            spec = value
+            if spec.default is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, spec.default)
+        else:
+            spec = Field(value)
         if isinstance(spec.default, (list, dict, set, bytearray)):
             raise ValueError(
                 f"mutable default {type(spec.default).__name__} for field {name} is not allowed: use default_factory"
@@ -134,37 +139,34 @@ def _collect(cls: type, check_order: bool) -> dict[str, Field]:
         spec.name = name
         spec.type = annotation
         table[name] = spec
-        if isinstance(value, Field):
-            if spec.default is MISSING:
-                delattr(cls, name)
-            else:
-                setattr(cls, name, spec.default)
+
+
+def _check_order(table: dict[str, Field]) -> None:
     seen_default = ""
-    for spec in table.values() if check_order else ():
+    for spec in table.values():
         if not spec.init:
             continue
-        if spec.has_default():
+        if spec.default is not MISSING or spec.default_factory is not MISSING:
             seen_default = spec.name
         elif seen_default:
             raise TypeError(f"non-default argument {spec.name!r} follows default argument {seen_default!r}")
-    return table
 
 
-def _with_slots(cls: type, table: dict[str, Field]) -> type:
-    """A copy of ``cls`` with ``__slots__`` for its own fields, as ``slots=True`` makes it."""
-    inherited: set[str] = set()
-    for base in cls.__mro__[1:]:
-        inherited.update(base.__dict__.get("__slots__", ()))
-    names = tuple(name for name in table if name not in inherited)
+def _with_slots(cls: type, own: tuple[str, ...], methods: dict[str, object]) -> type:
+    """A copy of ``cls`` with ``__slots__`` for its own fields, as ``slots=True`` makes it.
+
+    The record methods go into the copy's namespace, so the type is built once with them:
+    setting a dunder on a finished class makes the interpreter refresh its slots, per name.
+    """
     namespace = dict(cls.__dict__)
-    for name in names:
+    for name in own:
         namespace.pop(name, None)  # defaults live in the field table, not as class attributes
     namespace.pop("__dict__", None)
     namespace.pop("__weakref__", None)
-    namespace["__slots__"] = names
-    slotted = type(cls)(cls.__name__, cls.__bases__, namespace)
-    slotted.__qualname__ = cls.__qualname__
-    return slotted
+    namespace.update(methods)
+    namespace["__slots__"] = own
+    namespace["__qualname__"] = cls.__qualname__
+    return type(cls)(cls.__name__, cls.__bases__, namespace)
 
 
 def _make_init(
@@ -215,56 +217,54 @@ def _tuple_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return lambda obj: ()
 
 
-def _make_repr(names: tuple[str, ...]) -> Callable[[Any], str]:
-    def __repr__(self: Any) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
-        return f"{type(self).__qualname__}({shown})"
-
-    return __repr__
+# The methods every record class shares: each reads what it needs of its class from attributes
+# set on it (field names, the comparison key), so making a class makes no functions.
 
 
-def _make_eq(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, object], bool]:
-    def __eq__(self: Any, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return bool(key(self) == key(other))
-        return NotImplemented
-
-    return __eq__
+def _record_repr(self: Any) -> str:
+    cls = type(self)
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in cls.__pybpf_repr__)
+    return f"{cls.__qualname__}({shown})"
 
 
-def _make_hash(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
-    def __hash__(self: Any) -> int:
-        return hash(key(self))
+def _record_eq(self: Any, other: object) -> bool:
+    cls: Any = type(self)
+    key = cls.__pybpf_key__
+    if other.__class__ is cls:
+        return bool(key(self) == key(other))
+    return NotImplemented
 
-    return __hash__
+
+def _record_hash(self: Any) -> int:
+    return hash(type(self).__pybpf_key__(self))
 
 
-def _make_frozen(cls: type, names: frozenset[str]) -> tuple[Callable[..., None], Callable[..., None]]:
-    def __setattr__(self: Any, name: str, value: object) -> None:
-        if type(self) is cls or name in names:
-            raise _frozen_error()(f"cannot assign to field {name!r}")
+def _frozen_refuses(self: Any, name: str) -> bool:
+    # As dataclasses does: a record class refuses every name; a plain subclass only the fields.
+    cls = type(self)
+    return FIELDS in cls.__dict__ or name in cls.__pybpf_names__
+
+
+def _frozen_setattr(self: Any, name: str, value: object) -> None:
+    if _frozen_refuses(self, name):
+        raise _frozen_error()(f"cannot assign to field {name!r}")
+    _set(self, name, value)
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    if _frozen_refuses(self, name):
+        raise _frozen_error()(f"cannot delete field {name!r}")
+    object.__delattr__(self, name)
+
+
+# Frozen slotted instances have no __dict__ to restore and refuse setattr: pickle by values.
+def _record_getstate(self: Any) -> list[Any]:
+    return [getattr(self, name) for name in type(self).__pybpf_names__]
+
+
+def _record_setstate(self: Any, state: list[Any]) -> None:
+    for name, value in zip(type(self).__pybpf_names__, state, strict=True):
         _set(self, name, value)
-
-    def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls or name in names:
-            raise _frozen_error()(f"cannot delete field {name!r}")
-        object.__delattr__(self, name)
-
-    return __setattr__, __delattr__
-
-
-def _make_state(
-    names: tuple[str, ...],
-) -> tuple[Callable[[Any], list[Any]], Callable[[Any, list[Any]], None]]:
-    # Frozen slotted instances have no __dict__ to restore and refuse setattr: pickle by values.
-    def __getstate__(self: Any) -> list[Any]:
-        return [getattr(self, name) for name in names]
-
-    def __setstate__(self: Any, state: list[Any]) -> None:
-        for name, value in zip(names, state, strict=True):
-            _set(self, name, value)
-
-    return __getstate__, __setstate__
 
 
 def _default_of(spec: Field) -> dict[str, Any]:
@@ -340,53 +340,66 @@ class _StdlibFields:
         return built
 
 
+_SIGNATURE = _Signature()
+_STDLIB_FIELDS = _StdlibFields()
+
+
 def _process(
     cls: type, init: bool, repr_: bool, eq: bool, frozen: bool, slots: bool, match_args: bool
 ) -> type:
-    for base in cls.__mro__[1:]:
-        if FIELDS in base.__dict__ and base.__dict__[FROZEN] != frozen:
-            change = "frozen" if frozen else "non-frozen"
-            raise TypeError(f"cannot inherit {change} dataclass {cls.__name__} from {base.__name__}")
-    table = _collect(cls, init and "__init__" not in cls.__dict__)
     namespace = cls.__dict__
+    table: dict[str, Field] = {}
+    inherited_slots: set[str] = set()
+    for base in cls.__mro__[-1:0:-1]:  # record bases' fields first, the furthest first
+        base_namespace = base.__dict__
+        inherited = base_namespace.get(FIELDS)
+        if inherited is not None:
+            if base_namespace[FROZEN] != frozen:
+                change = "frozen" if frozen else "non-frozen"
+                raise TypeError(f"cannot inherit {change} dataclass {cls.__name__} from {base.__name__}")
+            table.update(inherited)
+        if slots:
+            inherited_slots.update(base_namespace.get("__slots__", ()))
+    _own_fields(cls, table)
+    if init and "__init__" not in namespace:
+        _check_order(table)
     if frozen and ("__setattr__" in namespace or "__delattr__" in namespace):
         raise TypeError(
             f"cannot overwrite attribute __setattr__ or __delattr__ in frozen class {cls.__name__}"
         )
     explicit_hash = "__hash__" in namespace and not (namespace["__hash__"] is None and "__eq__" in namespace)
-    if slots and "__slots__" not in namespace:
-        cls = _with_slots(cls, table)
-        namespace = cls.__dict__
-    setattr(cls, FIELDS, table)
-    setattr(cls, FROZEN, frozen)
-    if "__dataclass_fields__" not in namespace:
-        setattr(cls, "__dataclass_fields__", _StdlibFields())  # noqa: B010 - mypy: not a declared attribute
     all_names = tuple(table)
+    methods: dict[str, object] = {FIELDS: table, FROZEN: frozen, "__pybpf_names__": all_names}
+    if "__dataclass_fields__" not in namespace:
+        methods["__dataclass_fields__"] = _STDLIB_FIELDS
 
     def define(name: str, value: object) -> None:
         if name not in namespace:
-            setattr(cls, name, value)
+            methods[name] = value
 
     if init and "__init__" not in namespace:
         define("__init__", _make_init(table, frozen, getattr(cls, "__post_init__", None)))
-        define("__signature__", _Signature())
+        define("__signature__", _SIGNATURE)
     if repr_:
-        define("__repr__", _make_repr(tuple(spec.name for spec in table.values() if spec.repr)))
-    key = _tuple_of(tuple(spec.name for spec in table.values() if spec.compare))
+        methods["__pybpf_repr__"] = tuple(spec.name for spec in table.values() if spec.repr)
+        define("__repr__", _record_repr)
     if eq:
-        define("__eq__", _make_eq(key))
+        methods["__pybpf_key__"] = _tuple_of(tuple(spec.name for spec in table.values() if spec.compare))
+        define("__eq__", _record_eq)
         if not explicit_hash:
-            setattr(cls, "__hash__", _make_hash(key) if frozen else None)  # noqa: B010
+            methods["__hash__"] = _record_hash if frozen else None
     if frozen:
-        setter, deleter = _make_frozen(cls, frozenset(all_names))
-        setattr(cls, "__setattr__", setter)  # noqa: B010
-        setattr(cls, "__delattr__", deleter)  # noqa: B010
+        methods["__setattr__"] = _frozen_setattr
+        methods["__delattr__"] = _frozen_delattr
         if slots:
-            getstate, setstate = _make_state(all_names)
-            define("__getstate__", getstate)
-            define("__setstate__", setstate)
+            define("__getstate__", _record_getstate)
+            define("__setstate__", _record_setstate)
     if match_args:
         define("__match_args__", tuple(spec.name for spec in table.values() if spec.init))
+    if slots and "__slots__" not in namespace:
+        return _with_slots(cls, tuple(name for name in all_names if name not in inherited_slots), methods)
+    for name, value in methods.items():
+        setattr(cls, name, value)
     return cls
 
 
