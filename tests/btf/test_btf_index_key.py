@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pybpf.btf import BTF
-from pybpf.btf.index import VMLINUX, boot_key, cache_dir
+from pybpf.btf.index import SUFFIX, VMLINUX, boot_key, cache_dir
 
 
 @pytest.mark.parametrize("path", ["/sys/kernel/btf/nf_tables", "/tmp/vmlinux", "vmlinux", ""])
@@ -42,7 +42,7 @@ def test_vmlinux_index_is_cached_under_the_boot_key_and_reused(
     key = boot_key(vmlinux_btf_path, len(first.data))
     if key is None:
         pytest.skip("no boot id in /proc")
-    assert (cache_dir() / f"{key}.idx").is_file()
+    assert (cache_dir() / f"{key}{SUFFIX}").is_file()
     second = BTF.from_file(vmlinux_btf_path)
     assert second._offsets == first._offsets
     assert second.find("task_struct").id == first.find("task_struct").id

@@ -103,3 +103,36 @@ def test_strings_are_found_in_place_with_a_prefix() -> None:
     assert sorted(btf.strings_with_prefix("task___")) == ["task___a", "task___b"]
     assert btf.strings_with_prefix("nothing") == []
     assert btf.strings_unique()
+
+
+def test_flavoured_strings_are_kept_by_the_index_and_match_a_full_split(
+    vmlinux_bytes: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    scanned = BTF.from_bytes(vmlinux_bytes)
+    expected = sorted(p.decode() for p in scanned.raw_strings.split(b"\0") if b"___" in p)
+    assert sorted(scanned.flavoured_strings()) == expected
+    cached_open(vmlinux_bytes)  # writes the index
+    cached = cached_open(vmlinux_bytes)
+    assert cached._flavoured_offsets is not None  # came from the file
+    assert sorted(cached.flavoured_strings()) == expected
+    (index_file,) = cache_dir().glob("*.idx")
+    raw = bytearray(index_file.read_bytes())
+    raw[-4:] = (1).to_bytes(4, "little")  # the last flavoured offset now points into a string
+    index_file.write_bytes(bytes(raw))
+    damaged = cached_open(vmlinux_bytes)
+    assert sorted(damaged.flavoured_strings()) == expected
+
+
+def test_flavoured_strings_of_a_small_blob() -> None:
+    u32 = Int(0, "u32", 4, IntEncoding.NONE, 0, 32)
+    btf = build(
+        [
+            u32,
+            Struct(0, "task___a", 4, (Member("x___y", 1, 0),)),
+            Struct(0, "___lead", 4, (Member("y", 1, 0),)),
+            Typedef(0, "task", 1),
+        ]
+    )
+    assert sorted(btf.flavoured_strings()) == ["___lead", "task___a", "x___y"]
+    assert build([u32]).flavoured_strings() == []

@@ -170,12 +170,14 @@ class BTF:
         index: tuple[Offsets, Offsets | None] | None = None,
         by_name: tuple[Offsets, Offsets] | None = None,
         unique_strings: bool = False,
+        flavoured: Offsets | None = None,
     ) -> None:
-        """``index``, ``by_name`` and ``unique_strings`` come from the index cache
-        (:mod:`pybpf.btf.index`) and only make lookups faster: ``index`` is (record offsets,
-        name offsets by id or None), ``by_name`` (name offsets sorted, the type index of each),
-        which replaces the name offsets by id; ``unique_strings`` says no string of this
-        blob's section is spelled twice, so a search by name stops at the first match.
+        """``index``, ``by_name``, ``unique_strings`` and ``flavoured`` come from the index
+        cache (:mod:`pybpf.btf.index`) and only make lookups faster: ``index`` is (record
+        offsets, name offsets by id or None), ``by_name`` (name offsets sorted, the type index of
+        each), which replaces the name offsets by id; ``unique_strings`` says no string of this
+        blob's section is spelled twice, so a search by name stops at the first match;
+        ``flavoured`` holds the offsets of :meth:`flavoured_strings`.
         """
         blob = _blob(data)
         self._blob = blob
@@ -204,6 +206,8 @@ class BTF:
             raise TypeError("BTF: index without name offsets needs by_name")
         self._by_name = by_name
         self._unique_strings = unique_strings
+        self._flavoured_offsets = flavoured
+        self._flavoured: list[str] | None = None
         self._name_offs_bytes: bytes | None = None  # made on the first lookup by name
         self._cache: dict[int, AnyType] = {}
         self._str_cache: dict[int, str] = {}
@@ -325,6 +329,51 @@ class BTF:
         over the section: the index cache records the answer for :meth:`find_ids`)."""
         parts = [p for p in self._blob[self._str_start : self._str_end].split(b"\0") if p]
         return len(set(parts)) == len(parts)
+
+    def flavoured_string_offsets(self) -> list[int]:
+        """Offsets (in this blob's own section) of every string that contains ``___``, the CO-RE
+        flavour separator: one pass over the section, which the index cache keeps."""
+        if self._flavoured_offsets is not None:
+            return list(self._flavoured_offsets)
+        blob, s0, end = self._blob, self._str_start, self._str_end
+        found: list[int] = []
+        pos = blob.find(b"___", s0, end)
+        while pos >= 0:
+            start = blob.rfind(b"\0", s0, pos) + 1 or s0
+            stop = blob.find(b"\0", pos, end)
+            if stop < 0:
+                break
+            found.append(start - s0)
+            pos = blob.find(b"___", stop, end)
+        return found
+
+    def flavoured_strings(self) -> list[str]:
+        """Every string of this blob's own section that contains ``___`` (``task_struct___old``):
+        what a CO-RE candidate search by essential name needs, without searching 2.5 MB of
+        vmlinux strings per name."""
+        found = self._flavoured
+        if found is None:
+            found = self._strings_at(self.flavoured_string_offsets())
+            if found is None:  # a damaged cache entry: find them again
+                self._flavoured_offsets = None
+                found = self._strings_at(self.flavoured_string_offsets()) or []
+            self._flavoured = found
+        return found
+
+    def _strings_at(self, offsets: list[int]) -> list[str] | None:
+        """The flavoured strings at ``offsets``, or None if one is not a string holding ``___``."""
+        blob, s0, size = self._blob, self._str_start, self._str_end - self._str_start
+        found = []
+        for offset in offsets:
+            if not 0 <= offset < size or (offset and blob[s0 + offset - 1] != 0):
+                return None
+            if b"___" not in blob[s0 + offset : blob.find(b"\0", s0 + offset, s0 + size)]:
+                return None
+            try:
+                found.append(self.string(offset + self.start_str_off))
+            except BTFError:
+                continue  # not UTF-8: no type can be looked up by it
+        return found
 
     def strings_with_prefix(self, prefix: str) -> list[str]:
         """Every string of this blob's own section starting with ``prefix``, searched in place

@@ -88,9 +88,11 @@ def _flavoured_names(btf: BTF, essential: str) -> set[str]:
     names: set[str] = set()
     blob: BTF | None = btf
     while blob is not None:
-        # Searched in place: vmlinux's 2.5 MB of strings are never copied for a lookup.
+        prefix = essential + "___"
         names.update(
-            name for name in blob.strings_with_prefix(essential + "___") if essential_name(name) == essential
+            name
+            for name in blob.flavoured_strings()
+            if name.startswith(prefix) and essential_name(name) == essential
         )
         blob = blob.base
     return names
