@@ -1,7 +1,7 @@
 """pybpf's enums (built by :mod:`pybpf._enum`) against the classes a plain class statement makes.
 
-Every ``KernelIntEnum``/``KernelIntFlag`` class in the package is rebuilt from its own source
-with ``enum.IntEnum``/``enum.IntFlag`` as the base, and the two are compared on everything a user
+Every ``KernelIntEnum``/``KernelIntFlag``/``ConstantEnum`` class in the package is rebuilt from its
+own source with ``enum.IntEnum``/``enum.IntFlag``/``enum.Enum`` as the base, and the two are compared on everything a user
 can observe: members and aliases in order, names, values, ``repr``/``str``/``format``, lookups by
 value and name, unknown values, flag arithmetic, iteration, pickling and the class attributes.
 ``python tests/test_enum.py`` runs the same comparison without pytest (for other interpreters).
@@ -39,14 +39,14 @@ def kernel_enums() -> list[type[enum.Enum]]:
         except ImportError:  # optional extras (llvmlite, click, ...) that may be absent
             continue
     found = []
-    pending = [enum.IntEnum, enum.IntFlag]
+    pending: list[type] = [enum.Enum]
     while pending:
         for sub in pending.pop().__subclasses__():
             pending.append(sub)
             source_module = sys.modules.get(sub.__module__)
             if source_module is not None and getattr(source_module, sub.__name__, None) is sub:
                 text = inspect.getsource(source_module)
-                if f"class {sub.__name__}(KernelInt" in text:
+                if f"class {sub.__name__}(KernelInt" in text or f"class {sub.__name__}(ConstantEnum)" in text:
                     found.append(sub)
     return sorted(set(found), key=lambda cls: (cls.__module__, cls.__qualname__))
 
@@ -54,7 +54,11 @@ def kernel_enums() -> list[type[enum.Enum]]:
 def standard_twin(cls: type[enum.Enum]) -> type[enum.Enum]:
     """``cls`` rebuilt from its source by a class statement on the standard base."""
     source = textwrap.dedent(inspect.getsource(cls))
-    source = source.replace("(KernelIntEnum):", "(enum.IntEnum):").replace("(KernelIntFlag):", "(enum.IntFlag):")
+    source = (
+        source.replace("(KernelIntEnum):", "(enum.IntEnum):")
+        .replace("(KernelIntFlag):", "(enum.IntFlag):")
+        .replace("(ConstantEnum):", "(enum.Enum):")
+    )
     namespace = dict(vars(sys.modules[cls.__module__]))
     namespace["enum"] = enum
     code = compile(source, inspect.getsourcefile(cls) or "<enum>", "exec", __future__.annotations.compiler_flag, True)
@@ -64,7 +68,7 @@ def standard_twin(cls: type[enum.Enum]) -> type[enum.Enum]:
     return twin
 
 
-def _outcome(cls: type, value: int) -> tuple[object, ...]:
+def _outcome(cls: type, value: object) -> tuple[object, ...]:
     """``cls(value)``, or the exception it raises (which is what gets compared)."""
     try:
         return ("ok", cls(value))
@@ -88,8 +92,8 @@ def compare(built: type, twin: type) -> None:
     for name, member in built.__members__.items():
         other = twin.__members__[name]
         assert type(member) is built
-        seen = (member.name, member.value, repr(member), str(member), format(member), f"{member:>8}", hash(member))
-        wanted = (other.name, other.value, repr(other), str(other), format(other), f"{other:>8}", hash(other))
+        seen = (member.name, member.value, repr(member), str(member), format(member), f"{member:>12}", hash(member))
+        wanted = (other.name, other.value, repr(other), str(other), format(other), f"{other:>12}", hash(other))
         assert seen == wanted, name
         assert built(member.value) is built.__members__[member.name]
         assert built[name] is member
@@ -99,14 +103,17 @@ def compare(built: type, twin: type) -> None:
     own = set(vars(built)) - set(built.__members__) - _BOOKKEEPING
     twin_own = set(vars(twin)) - set(twin.__members__) - _BOOKKEEPING
     assert own == twin_own, own ^ twin_own
-    values = sorted({int(m) for m in built.__members__.values()})
-    probes = [max(values, default=0) + 1, 1 << 40, -1]
+    if issubclass(built, int):
+        values = sorted({int(m) for m in built.__members__.values()})
+        probes: list[object] = [max(values, default=0) + 1, 1 << 40, -1]
+    else:
+        probes = ["no such value", 1, None]
     for probe in probes:
         got = _outcome(built, probe)
         want = _outcome(twin, probe)
         if got[0] == "ok":
             assert want[0] == "ok"
-            assert repr(got[1]) == repr(want[1]) and int(got[1]) == int(want[1])
+            assert repr(got[1]) == repr(want[1]) and got[1].value == want[1].value
         else:
             assert got == want
     if issubclass(built, enum.IntFlag):
@@ -126,7 +133,7 @@ def compare(built: type, twin: type) -> None:
 
 def test_every_kernel_enum_matches_its_class_statement_twin() -> None:
     classes = kernel_enums()
-    assert len(classes) >= 40  # the package's constants: a shrinking list means discovery broke
+    assert len(classes) >= 50  # the package's constants: a shrinking list means discovery broke
     for cls in classes:
         compare(cls, standard_twin(cls))
 

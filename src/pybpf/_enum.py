@@ -1,20 +1,21 @@
-"""Integer enums and flags for kernel constants, built at a fraction of what a class statement costs.
+"""Enums for kernel constants (and pybpf's own), built at a fraction of what a class statement costs.
 
 A load touches some four hundred kernel constants (program, map and attach types, bpf commands,
 opcode fields, BTF kinds, flags).  ``class X(enum.IntEnum)`` runs ``EnumType``'s general
 machinery for every member: some 80k instructions a member on CPython 3.11-3.13, which made
 building enums the largest single cost of a cold ``pybpf.load`` (18% of its instructions).
 
-``class X(KernelIntEnum)`` and ``class X(KernelIntFlag)`` give the same classes, genuine
-:class:`enum.IntEnum` / :class:`enum.IntFlag` subclasses whose metaclass is
-:class:`enum.EnumType`, built the way CPython builds its own start-up enums (``http.HTTPStatus``,
-``re.RegexFlag``): through the standard library's ``_simple_enum``.  For integer enums the members
-are then added in one plain loop; for flags ``_simple_enum`` makes them.  Either way each member
+``class X(KernelIntEnum)``, ``class X(KernelIntFlag)`` and ``class X(ConstantEnum)`` (string
+values) give the same classes, genuine :class:`enum.IntEnum` / :class:`enum.IntFlag` /
+:class:`enum.Enum` subclasses whose metaclass is :class:`enum.EnumType`, built the way CPython
+builds its own start-up enums (``http.HTTPStatus``, ``re.RegexFlag``): through the standard
+library's ``_simple_enum``.  For integer enums the members are then added in one plain loop;
+for the others ``_simple_enum`` makes them.  Either way each member
 ends up a plain class attribute, as a class statement leaves it.  Those are private parts of
 :mod:`enum`, so this path is taken only on the CPython versions it was compared against member by
 member (``tests/test_enum.py`` checks it against the class statement); elsewhere the classes go
-through the class statement's own machinery.  Type checkers see :class:`enum.IntEnum` and
-:class:`enum.IntFlag` themselves.
+through the class statement's own machinery.  Type checkers see the :mod:`enum` classes
+themselves.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _is_member(name: str, value: object) -> bool:
     return not (hasattr(value, "__get__") or hasattr(value, "__set__") or hasattr(value, "__delete__"))
 
 
-def build_standard(base: type[enum.IntEnum] | type[enum.IntFlag], name: str, namespace: dict[str, object]) -> type:
+def build_standard(base: type[enum.Enum], name: str, namespace: dict[str, object]) -> type:
     """The class that ``class name(base)`` with this body makes, through ``EnumType`` itself."""
     bases = (base,)
     prepared = enum.EnumType.__prepare__(name, bases)
@@ -51,23 +52,24 @@ def build_standard(base: type[enum.IntEnum] | type[enum.IntFlag], name: str, nam
     return enum.EnumType(name, bases, prepared)
 
 
-def build_fast(base: type[enum.IntEnum] | type[enum.IntFlag], name: str, namespace: dict[str, object]) -> type:
+def build_fast(base: type[enum.Enum], name: str, namespace: dict[str, object]) -> type:
     """The same class as :func:`build_standard`, without ``EnumType``'s per-member work."""
     body: dict[str, object] = {}
     members: list[tuple[str, int]] = []
+    plain = (int, str) if base is enum.Enum else (int,)
     for key, value in namespace.items():
-        if type(value) is int and key[0] != "_" and key not in ("name", "value"):
-            members.append((key, value))
+        if type(value) in plain and key[0] != "_" and key not in ("name", "value"):
+            members.append((key, value))  # type: ignore[arg-type]
         elif _is_member(key, value):
             return build_standard(base, name, namespace)  # not the plain case this path covers
         else:
             body[key] = value
     simple = enum._simple_enum(base)  # type: ignore[attr-defined]
-    if base is enum.IntFlag:
-        cls = simple(type(name, (), {**body, **dict(members)}))
-    else:
+    if base is enum.IntEnum:
         cls = simple(type(name, (), body))
         _add_int_members(cls, members)
+    else:
+        cls = simple(type(name, (), {**body, **dict(members)}))
     cls.__qualname__ = namespace.get("__qualname__", name)
     cls.__doc__ = namespace.get("__doc__")  # ``_simple_enum`` writes a stock one where none is given
     # Plain attributes, as a class statement leaves them (``_simple_enum`` may leave properties
@@ -99,6 +101,7 @@ def _add_int_members(cls: type, members: list[tuple[str, int]]) -> None:
 
 
 if TYPE_CHECKING:
+    from enum import Enum as ConstantEnum
     from enum import IntEnum as KernelIntEnum
     from enum import IntFlag as KernelIntFlag
 else:
@@ -124,5 +127,18 @@ else:
 
         _kind_ = enum.IntFlag
 
+    class ConstantEnum(metaclass=_Builder):
+        """Base of pybpf's other constant enums (string values); subclasses are :class:`enum.Enum`."""
 
-__all__ = ["FAST", "FAST_VERSIONS", "KernelIntEnum", "KernelIntFlag", "build_fast", "build_standard"]
+        _kind_ = enum.Enum
+
+
+__all__ = [
+    "FAST",
+    "FAST_VERSIONS",
+    "ConstantEnum",
+    "KernelIntEnum",
+    "KernelIntFlag",
+    "build_fast",
+    "build_standard",
+]

@@ -7,7 +7,6 @@ full clang) is the fallback.  The two spell the target differently, which is why
 
 from __future__ import annotations
 
-import enum
 import importlib.util
 import os
 import platform
@@ -17,6 +16,7 @@ import sys
 
 from pybpf._dataclasses import dataclass
 
+from .._enum import ConstantEnum
 from ..errors import ToolNotFound
 
 #: Environment variable naming the compiler command (split like a shell would split it).
@@ -25,7 +25,7 @@ CC_ENV = "PYBPF_CC"
 INSTALL_HINT = "install a compiler with: pip install 'pybpf[cc]' (or put clang on PATH)"
 
 
-class CompilerKind(enum.Enum):
+class CompilerKind(ConstantEnum):
     """Which front end a command is; decides how the BPF target is spelled."""
 
     CLANG = "clang"

@@ -29,8 +29,7 @@ from .externs import KCONFIG_SECTION, collect_externs
 from .functions import DataTargets, Function, resolve_references, split_functions
 from .linker import ExtIndex, link
 from .reader import ElfFile, SectionType, read_elf
-from .sections import match_section
-from .structops import STRUCT_OPS_SECTIONS, parse_struct_ops
+from .sections import STRUCT_OPS_SECTIONS, match_section
 
 TEXT = ".text"
 #: Largest global-data section accepted: far above what the kernel allows for one array value.
@@ -148,6 +147,8 @@ class _Parser:
         for name in STRUCT_OPS_SECTIONS:
             ops_section = elf.section(name)
             if ops_section is not None and ops_section.type == SectionType.PROGBITS:
+                from .structops import parse_struct_ops  # only struct_ops objects pay for it
+
                 for m in parse_struct_ops(elf, ops_section, spec.btf):
                     self._add_map(spec, m)
         return DataTargets(

@@ -18,6 +18,9 @@ from pybpf._dataclasses import dataclass, set_field
 
 from ..enums import AttachType, ProgramType
 
+#: The sections holding struct_ops maps (``SEC(".struct_ops.link")`` ones are attached as links).
+STRUCT_OPS_SECTIONS = (".struct_ops", ".struct_ops.link")
+
 P = ProgramType
 A = AttachType
 

@@ -13,8 +13,7 @@ from ..errors import ELFError
 from ..spec import MapOrigin, MapSpec
 from .datasec import datasec_layout
 from .reader import ElfFile, Section, SymbolType
-
-STRUCT_OPS_SECTIONS = (".struct_ops", ".struct_ops.link")
+from .sections import STRUCT_OPS_SECTIONS
 
 
 def parse_struct_ops(elf: ElfFile, section: Section, btf: BTF | None) -> list[MapSpec]:

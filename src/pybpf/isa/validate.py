@@ -47,6 +47,8 @@ NOSPEC_MODE = 0xC0
 _X = int(Source.X)
 _END, _NEG, _MOV = int(AluOp.END), int(AluOp.NEG), int(AluOp.MOV)
 _DIV_MOD = (int(AluOp.DIV), int(AluOp.MOD))
+_PSEUDO_SRCS = frozenset(int(source) for source in PseudoSrc)
+_CALL_SRCS = frozenset(int(source) for source in CallSrc)
 
 
 def reserved_field_error(
@@ -148,7 +150,7 @@ def _jmp_error(cls: InsnClass, opcode: int, dst: int, src: int, off: int, imm: i
             return f"unknown opcode {opcode:#04x}"
         if x:  # callx: target address in dst
             return None if src == 0 and off == 0 and imm == 0 else "callx uses reserved fields"
-        if src not in tuple(CallSrc):
+        if src not in _CALL_SRCS:
             return f"call with unknown source {src}"
         if dst != 0 or (src != CallSrc.KFUNC_CALL and off != 0):
             return "call uses reserved fields"
@@ -185,7 +187,7 @@ def _jmp_error(cls: InsnClass, opcode: int, dst: int, src: int, off: int, imm: i
 def _ld_error(opcode: int, dst: int, src: int, off: int) -> str | None:
     mode = opcode & 0xE0
     if opcode == LDDW:
-        if src not in tuple(PseudoSrc):
+        if src not in _PSEUDO_SRCS:
             return f"lddw with unknown source {src}"
         return None if off == 0 else "lddw uses reserved field off"
     if mode in (Mode.ABS, Mode.IND) and (opcode & 0x18) != Size.DW:

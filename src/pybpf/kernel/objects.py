@@ -6,12 +6,11 @@ opens nothing, and each fd returned is owned by an :class:`FD`.
 
 from __future__ import annotations
 
-import enum
 import errno as _errno
 import os
 from collections.abc import Iterator
 
-from .._enum import KernelIntFlag
+from .._enum import ConstantEnum, KernelIntFlag
 from . import attrs
 from ._buffers import address, c_string
 from .errors import KernelError
@@ -21,7 +20,7 @@ from .syscall import Cmd, bpf
 FdLike = FD | int
 
 
-class ObjectKind(enum.Enum):
+class ObjectKind(ConstantEnum):
     """The four kinds of BPF object that have system-wide ids."""
 
     PROG = "prog"

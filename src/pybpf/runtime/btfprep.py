@@ -10,13 +10,13 @@ place so ``.BTF.ext`` records and map type ids stay valid.
 
 from __future__ import annotations
 
-import enum
 import struct
 from collections.abc import Iterable, Mapping
 from functools import cache
 
 from pybpf import _dataclasses as dataclasses
 
+from .._enum import ConstantEnum
 from ..btf import (
     BTF,
     Const,
@@ -48,7 +48,7 @@ from ..spec import SectionLayout
 KSYMS_SECTION = ".ksyms"
 
 
-class BTFFeature(enum.Enum):
+class BTFFeature(ConstantEnum):
     """BTF kinds or encodings that arrived after BTF itself (kernel version in the comment)."""
 
     DATASEC = "datasec"  # 5.2

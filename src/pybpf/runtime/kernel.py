@@ -34,7 +34,6 @@ from ..kernel import (
 from ..spec import ExternKind, MapOrigin, MapSpec, ObjectSpec, ProgramSpec
 from .btfprep import encode_for, fixed_blob, fixed_types, missing_features, sanitise
 from .errors import LoadError, ProgramVerifierError
-from .kconfig import kconfig_data
 from .maps import Map
 from .objects import Object
 from .progload import attach_btf_id, kernel_name, load_kwargs, load_options, source_lookup
@@ -212,6 +211,8 @@ class _Loader:
     def _initialise(self, spec: MapSpec, m: Map) -> None:
         data: bytes | None = spec.data
         if spec.origin is MapOrigin.KCONFIG:
+            from .kconfig import kconfig_data  # only objects with __kconfig externs read the config
+
             data = kconfig_data(self.spec.btf, self.spec.externs.values(), spec.value_size)
         if data is not None and spec.is_global_data:
             data = data[: spec.value_size].ljust(spec.value_size, b"\0")

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 from ..btf import BTF, Kind
 from ..enums import AttachType, ProgramType
 from ..kernel import FD, LoadOptions
-from ..kernel.config import kernel_version
 from ..spec import ProgramSpec
 from .errors import LoadError
 
@@ -70,6 +69,8 @@ def load_options(
     func_info = func_info_records(prog) if btf_fd is not None else b""
     line_info = line_info_records(prog) if btf_fd is not None else b""
     if not kern_version and prog.type is ProgramType.KPROBE:
+        from ..kernel.config import kernel_version
+
         kern_version = kernel_version()  # pre-5.0 kernels check it for kprobes
     expected = prog.expected_attach_type if expected_attach_type is None else expected_attach_type
     return LoadOptions(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
-
 from pybpf._dataclasses import dataclass
 
+from .._enum import ConstantEnum
 
-class ExternKind(enum.Enum):
+
+class ExternKind(ConstantEnum):
     #: ``extern T CONFIG_X __kconfig``: a value from the kernel config, stored in ``.kconfig``.
     KCONFIG = "kconfig"
     #: ``extern T sym __ksym``: address of a kernel variable (per-CPU or not).

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import enum
-
 from pybpf._dataclasses import dataclass, field, replace, set_field
 
+from .._enum import ConstantEnum
 from ..enums import MapFlags, MapType, PinType
 
 
@@ -26,7 +25,7 @@ class Variable:
         set_field(self, "type_id", type_id)
 
 
-class MapOrigin(enum.Enum):
+class MapOrigin(ConstantEnum):
     """Where in the object a map was declared: runtimes treat global-data maps specially."""
 
     BTF = "btf"  # SEC(".maps") definitions

@@ -8,12 +8,12 @@ verifier log and ``.BTF.ext`` use.
 
 from __future__ import annotations
 
-import enum
-
 from pybpf._dataclasses import dataclass, set_field
 
+from .._enum import ConstantEnum
 
-class RelocationKind(enum.Enum):
+
+class RelocationKind(ConstantEnum):
     """What the referencing instruction needs from the runtime."""
 
     #: ``lddw rX, map``: the map's fd (``target`` is the map name).

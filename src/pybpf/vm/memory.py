@@ -12,13 +12,13 @@ Slot 0 is never used, so NULL and small integers never resolve to memory.
 
 from __future__ import annotations
 
-import enum
 import heapq
 import struct
 from collections.abc import Callable
 
 from pybpf._dataclasses import dataclass, field
 
+from .._enum import ConstantEnum
 from .errors import VMFault
 
 REGION_SHIFT = 32
@@ -47,7 +47,7 @@ _FORMATS: dict[tuple[int, bool], struct.Struct] = {
 }
 
 
-class RegionKind(enum.Enum):
+class RegionKind(ConstantEnum):
     """What a region holds; the kind decides the kernel's alignment rule and shows in faults."""
 
     STACK = "stack"
