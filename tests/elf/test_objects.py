@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pybpf.elf import match_section, parse_object
+from pybpf.elf.parser import MAP_THRESHOLD
 from pybpf.errors import ELFError
 from pybpf.spec import ObjectSpec, RelocationKind
 
@@ -74,6 +76,36 @@ def test_copy_shares_the_immutable_btf(objects: dict[str, Path]) -> None:
 def test_missing_file_raises_elf_error(tmp_path: Path) -> None:
     with pytest.raises(ELFError, match="cannot read"):
         ObjectSpec.from_file(tmp_path / "absent.o")
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_big_objects_are_mapped_for_the_parse_and_read_the_same(objects: dict[str, Path], tmp_path: Path) -> None:
+    # Padding past the last section makes a small object big enough to be mapped.
+    source = objects["calls"].read_bytes()
+    big = tmp_path / "big.o"
+    big.write_bytes(source + bytes(MAP_THRESHOLD))
+    start = _fds()
+    mapped = ObjectSpec.from_file(big)
+    assert _fds() == start  # the mapping and its descriptor are gone once parsed
+    read = ObjectSpec.from_bytes(big.read_bytes())
+    assert list(mapped.programs) == list(read.programs)
+    for name, prog in read.programs.items():
+        assert mapped.programs[name].instructions == prog.instructions
+    assert {n: (m.type, m.max_entries) for n, m in mapped.maps.items()} == {
+        n: (m.type, m.max_entries) for n, m in read.maps.items()
+    }
+
+
+def test_a_big_file_that_is_not_an_object_fails_cleanly(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.o"
+    junk.write_bytes(b"\x7fELF" + bytes(2 * MAP_THRESHOLD))
+    start = _fds()
+    with pytest.raises(ELFError):
+        ObjectSpec.from_file(junk)
+    assert _fds() == start
 
 
 def test_pybpf_exports_the_spec_classes() -> None:

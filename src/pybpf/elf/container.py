@@ -21,6 +21,13 @@ from pybpf._dataclasses import dataclass, set_field
 from .._enum import KernelIntEnum, KernelIntFlag
 from ..errors import ELFError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mmap import mmap
+
+    #: A whole file: read into memory, or mapped (read in place, sliced into bytes).
+    Contents = bytes | mmap
+
 ELF_MAGIC = b"\x7fELF"
 ELFCLASS32 = 1
 ELFCLASS64 = 2
@@ -260,7 +267,7 @@ class Symbol:
         set_field(self, "shndx", shndx)
 
 
-def read_header(data: bytes, *, where: str = "") -> Header:
+def read_header(data: Contents, *, where: str = "") -> Header:
     """The ELF header of ``data``, of either class and byte order."""
     if data[:4] != ELF_MAGIC:
         raise ELFError(f"{where}not an ELF file (bad magic)", offset=0)
@@ -294,13 +301,17 @@ def read_header(data: bytes, *, where: str = "") -> Header:
     )
 
 
-def read_sections(data: bytes, header: Header, *, where: str = "", with_data: bool = False) -> list[Section]:
+def read_sections(
+    data: Contents, header: Header, *, where: str = "", with_data: bool = False, skip: tuple[str, ...] = ()
+) -> list[Section]:
     """Walk the section header table by the rules of the ELF ABI.
 
     That includes extended numbering (``e_shnum == 0`` and ``e_shstrndx == SHN_XINDEX`` moving
     the real values into section 0's header).  ``with_data`` slices every section's contents now,
     so that one running past the end fails here: a BPF object's parser reads them all anyway,
     whereas a 30 MB shared library is better read section by section with :func:`section_bytes`.
+    Sections whose names start with one of ``skip`` are checked against the file's size but not
+    sliced (their ``data`` stays empty).
     """
     layout = header.layout
     shdr = layout.shdr
@@ -339,12 +350,14 @@ def read_sections(data: bytes, header: Header, *, where: str = "", with_data: bo
         body = b""
         if with_data and stype not in (SectionType.NOBITS, SectionType.NULL):
             label = name or f"#{index}"
-            body = _slice(data, offset, size, f"{where}{label}", label, offset)
+            _check_within(data, offset, size, f"{where}{label}", label, offset)
+            if not (skip and name.startswith(skip)):
+                body = data[offset : offset + size]
         sections.append(Section(index, name, stype, flags, addr, offset, size, link, info, entsize, body))
     return sections
 
 
-def section_bytes(data: bytes, section: Section, *, where: str = "") -> bytes:
+def section_bytes(data: Contents, section: Section, *, where: str = "") -> bytes:
     """The contents of ``section`` (empty for NOBITS), checked against the file's size."""
     if section.type == SectionType.NOBITS:
         return b""
@@ -352,7 +365,7 @@ def section_bytes(data: bytes, section: Section, *, where: str = "") -> bytes:
     return _slice(data, section.offset, section.size, f"{where}{label}", label, section.offset)
 
 
-def read_segments(data: bytes, header: Header, *, where: str = "") -> list[Segment]:
+def read_segments(data: Contents, header: Header, *, where: str = "") -> list[Segment]:
     """The program header table (empty when ``e_phoff`` is 0, as in relocatable objects)."""
     if not header.phoff:
         return []
@@ -465,13 +478,17 @@ def _lenient_cstring(table: bytes, offset: int) -> str:
     return table[offset : end if end >= 0 else len(table)].decode("utf-8", "replace")
 
 
-def _slice(data: bytes, offset: int, size: int, what: str, section: str, at: int) -> bytes:
+def _check_within(data: Contents, offset: int, size: int, what: str, section: str, at: int) -> None:
     if offset < 0 or size < 0 or offset + size > len(data):
         raise ELFError(
             f"{what}: contents [{offset:#x}, {offset + size:#x}) run past the end of the file ({len(data):#x})",
             section=section,
             offset=at,
         )
+
+
+def _slice(data: Contents, offset: int, size: int, what: str, section: str, at: int) -> bytes:
+    _check_within(data, offset, size, what, section, at)
     return data[offset : offset + size]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import struct
 
+from pybpf._typing import TYPE_CHECKING
+
 from ..btf import BTF
 from ..btf.ext import BTFExt
 from ..enums import MapFlags, MapType, ProgramFlags, ProgramType
@@ -31,20 +33,42 @@ from .linker import ExtIndex, link
 from .reader import ElfFile, SectionType, read_elf
 from .sections import STRUCT_OPS_SECTIONS, match_section
 
+if TYPE_CHECKING:
+    from mmap import mmap
+
 TEXT = ".text"
 #: Largest global-data section accepted: far above what the kernel allows for one array value.
 MAX_GLOBAL_DATA = 1 << 26
 
+#: Objects at least this big are mapped for the parse rather than read: most of an object built
+#: with ``-g`` is DWARF the parser never touches, and a mapping faults in only what it reads.
+MAP_THRESHOLD = 64 * 1024
+
+
 def read_object(path: str | os.PathLike[str]) -> ObjectSpec:
+    """Parse the object file at ``path`` (mapped while it is parsed, as libbpf does)."""
     try:
-        with open(path, "rb") as f:  # not pathlib: importing it costs more than the read
-            data = f.read()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # not pathlib: importing it costs more
+        try:
+            size = os.fstat(fd).st_size
+            if size < MAP_THRESHOLD:
+                return parse_object(os.read(fd, size + 1), path=str(path))
+            import mmap
+
+            mapped = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise ELFError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return parse_object(data, path=str(path))
+    try:
+        return parse_object(mapped, path=str(path))
+    finally:
+        mapped.close()  # the spec holds copies of what it needs, never the mapping
 
 
-def parse_object(data: bytes, *, path: str | None = None, unknown_sections: str = "error") -> ObjectSpec:
+def parse_object(
+    data: bytes | mmap, *, path: str | None = None, unknown_sections: str = "error"
+) -> ObjectSpec:
     """Parse a BPF ELF object.
 
     ``unknown_sections="unspec"`` keeps executable sections whose name follows no convention as

@@ -9,6 +9,7 @@ contents read eagerly, and ``REL``/``RELA`` relocations.  A corrupted file fails
 
 from __future__ import annotations
 
+import mmap
 import struct
 
 from pybpf._dataclasses import dataclass, field, set_field
@@ -93,9 +94,19 @@ class ElfFile:
         return f"#{index}"
 
 
-def read_elf(data: bytes) -> ElfFile:
-    """Parse the container; raises :class:`ELFError` for anything that is not a sane BPF object."""
-    data = bytes(data)
+#: Sections a BPF loader never reads, left unsliced: the DWARF of an object built with ``-g`` and
+#: its relocations are most of its bytes (about 600 of bootstrap's 700 KB).
+DEBUG_SECTIONS = (".debug_", ".rel.debug_", ".rela.debug_")
+
+
+def read_elf(data: bytes | mmap.mmap) -> ElfFile:
+    """Parse the container; raises :class:`ELFError` for anything that is not a sane BPF object.
+
+    The sections of :data:`DEBUG_SECTIONS` keep empty ``data``
+    (:func:`~pybpf.elf.container.section_bytes` reads them).
+    """
+    if not isinstance(data, (bytes, mmap.mmap)):  # a mapping is read in place
+        data = bytes(data)
     if data[:4] != b"\x7fELF":
         raise ELFError("not an ELF file (bad magic)", offset=0)
     if len(data) < 64:
@@ -111,7 +122,7 @@ def read_elf(data: bytes) -> ElfFile:
         raise ELFError(
             f"not a relocatable object (e_type {header.type}); pass the .o clang wrote", offset=0x10
         )
-    sections = read_sections(data, header, with_data=True)
+    sections = read_sections(data, header, with_data=True, skip=DEBUG_SECTIONS)
     elf = ElfFile(sections=sections, symbols=[])
     for s in sections:
         elf.by_name.setdefault(s.name, s)
@@ -153,6 +164,7 @@ def _read_relocs(elf: ElfFile, rel: Section) -> list[Reloc]:
 
 
 __all__ = [
+    "DEBUG_SECTIONS",
     "EM_BPF",
     "SHN_ABS",
     "SHN_COMMON",
