@@ -7,7 +7,6 @@ that closes it exactly once: explicitly, through ``with``, or at garbage collect
 
 from __future__ import annotations
 
-import fcntl
 import os
 import weakref
 
@@ -33,12 +32,11 @@ def _claim(raw: int) -> int:
     object that happened to get fd 0 (stdin closed) would be silently ignored there.
     """
     if raw == 0:
-        moved = fcntl.fcntl(raw, fcntl.F_DUPFD_CLOEXEC, 1)
+        moved = os.dup(raw)  # the lowest free number, and 0 is still ours: >= 1, close-on-exec
         os.close(raw)
         return moved
-    flags = fcntl.fcntl(raw, fcntl.F_GETFD)
-    if not flags & fcntl.FD_CLOEXEC:
-        fcntl.fcntl(raw, fcntl.F_SETFD, flags | fcntl.FD_CLOEXEC)
+    if os.get_inheritable(raw):  # FD_CLOEXEC unset
+        os.set_inheritable(raw, False)
     return raw
 
 
@@ -83,7 +81,7 @@ class FD(Closing):
 
     def dup(self) -> FD:
         """A second owned fd referring to the same kernel object."""
-        return FD(fcntl.fcntl(self.raw, fcntl.F_DUPFD_CLOEXEC, 1), self.kind)
+        return FD(os.dup(self.raw), self.kind)  # close-on-exec; FD() moves a 0 out of the way
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else str(self._raw)
