@@ -43,7 +43,7 @@ def median_time(run: Callable[[], object], runs: int) -> float:
 
 
 #: What the loader needs from the standard library (ctypes for bpf(), mmap, struct, enum, ...).
-STDLIB_FLOOR = "import ctypes, enum, struct, mmap, os, errno, fcntl, functools, collections, array, bisect, weakref"
+STDLIB_FLOOR = "import ctypes, enum, struct, mmap, os, errno, functools, collections, array, bisect, weakref"
 
 
 def python_floor(runs: int) -> tuple[float, float]:

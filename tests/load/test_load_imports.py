@@ -30,6 +30,12 @@ NOT_ON_THE_LOAD_PATH = (
     "pybpf.inspect",
     "pybpf.attach",
     "pybpf.btf.codec",  # maps build their codecs on first use
+    "fcntl",  # os.dup and os.set_inheritable do what FD needs
+    "pybpf.elf.structops",  # only objects with struct_ops sections
+    "pybpf.kernel.config",  # __kconfig externs, kprobe kernel versions, refusals
+    "pybpf.runtime.kconfig",
+    "pybpf.kernel.progattrs",  # layouts of commands a load does not issue
+    "pybpf.kernel.infostructs",
 )
 
 # Reports with print, not json: json imports re.
