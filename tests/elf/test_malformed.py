@@ -185,3 +185,45 @@ def test_corrupting_sections_the_parser_reads_raises_only_pybpf_errors(
         else:
             data[at] = value & 0xFF
     parse_or_pybpf_error(bytes(data))
+
+
+
+def _func_info_records(data: bytes) -> dict[str, list[int]]:
+    """File offsets of the ``insn_off`` fields of the func_info records in ``.BTF.ext``, by section."""
+    from pybpf.elf.reader import read_elf
+
+    elf = read_elf(data)
+    ext, btf = elf.section(".BTF.ext"), elf.section(".BTF")
+    assert ext is not None and btf is not None
+    hdr_len, func_off, func_len = struct.unpack_from("<III", ext.data, 4)
+    btf_hdr_len, _, _, str_off = struct.unpack_from("<IIII", btf.data, 4)
+    strings = btf.data[btf_hdr_len + str_off :]
+    at = hdr_len + func_off
+    end = at + func_len
+    (rec_size,) = struct.unpack_from("<I", ext.data, at)
+    at += 4
+    found: dict[str, list[int]] = {}
+    while at < end:
+        name_off, count = struct.unpack_from("<II", ext.data, at)
+        name = strings[name_off : strings.index(b"\0", name_off)].decode()
+        found[name] = [ext.offset + at + 8 + i * rec_size for i in range(count)]
+        at += 8 + count * rec_size
+    return found
+
+
+def test_an_ext_record_inside_an_instruction_is_refused(object_bytes: dict[str, bytes]) -> None:
+    data = bytearray(object_bytes["globals"])
+    first = next(iter(_func_info_records(bytes(data)).values()))[0]
+    struct.pack_into("<I", data, first, 4)  # half way into the first instruction
+    with pytest.raises(ELFError, match="does not start an instruction"):
+        parse_object(bytes(data))
+
+
+def test_a_func_info_record_on_the_second_slot_of_lddw_is_refused(object_bytes: dict[str, bytes]) -> None:
+    # Found by the word-overwrite fuzzer: func_info pointed into the middle of a 16-byte lddw.
+    data = bytearray(object_bytes["globals"])
+    spec = parse_object(bytes(data))
+    prog = next(p for p in spec.programs.values() if p.instructions[0].opcode == 0x18)  # lddw first
+    struct.pack_into("<I", data, _func_info_records(bytes(data))[prog.section][0], 8)
+    with pytest.raises(ELFError, match="does not start an instruction"):
+        parse_object(bytes(data))

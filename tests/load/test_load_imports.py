@@ -36,6 +36,9 @@ NOT_ON_THE_LOAD_PATH = (
     "pybpf.runtime.kconfig",
     "pybpf.kernel.progattrs",  # layouts of commands a load does not issue
     "pybpf.kernel.infostructs",
+    "pybpf.kernel.bpffs",  # pinning only
+    "pybpf.kernel.objects",
+    "pybpf.isa.helpers",  # helper names are for disassembly and messages
 )
 
 # Reports with print, not json: json imports re.

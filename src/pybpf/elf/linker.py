@@ -113,14 +113,34 @@ def _carry_ext(fn: Function, base: int, ext: ExtIndex, out: Linked) -> None:
     name = fn.section.name
     lo, hi = fn.start * 8, fn.end * 8
     delta = base - fn.start
+    starts: set[int] | None = None
+
+    def slot_of(kind: str, insn_off: int) -> int:
+        # A record must name an instruction: not a byte inside one, nor lddw's second slot.
+        nonlocal starts
+        if starts is None:
+            starts = {slot for slot, _ in fn.insns}
+        slot, rest = divmod(insn_off, 8)
+        if rest or slot not in starts:
+            raise ELFError(
+                f"{fn.name}: .BTF.ext {kind} record at byte {insn_off} does not start an instruction",
+                section=name,
+                offset=insn_off,
+            )
+        return slot + delta
+
     for f in ext.records("func", name, lo, hi):
-        out.func_info.append(FuncInfo(f.insn_off // 8 + delta, f.type_id))
+        out.func_info.append(FuncInfo(slot_of("func_info", f.insn_off), f.type_id))
     for li in ext.records("line", name, lo, hi):
         out.line_info.append(
-            LineInfo(li.insn_off // 8 + delta, li.file_name_off, li.line_off, li.line_num, li.column, li.file_name, li.line)
+            LineInfo(
+                slot_of("line_info", li.insn_off), li.file_name_off, li.line_off, li.line_num, li.column, li.file_name, li.line
+            )
         )
     for r in ext.records("core", name, lo, hi):
-        out.core_relocations.append(CORERelocation(r.insn_off // 8 + delta, r.type_id, r.access_off, r.kind, r.access))
+        out.core_relocations.append(
+            CORERelocation(slot_of("CO-RE relocation", r.insn_off), r.type_id, r.access_off, r.kind, r.access)
+        )
 
 
 __all__ = ["ExtIndex", "Linked", "link"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pybpf._typing import TYPE_CHECKING
 
 from .._lazy import lazy_attributes
-from .helpers import HELPER_IDS, HELPER_NAMES, helper_id, helper_name
 from .instruction import Instruction, decode, encode, iter_decode, slot_offsets
 from .opcodes import (
     AluOp,
@@ -26,9 +25,14 @@ from .opcodes import (
     Source,
 )
 
-# The assembler, disassembler and constructors are resolved on first use: loading an object
-# only decodes instructions, and the assembler's regular expressions are costly to compile.
+# The assembler, disassembler, constructors and helper names are resolved on first use: loading
+# an object only decodes instructions, and the assembler's regular expressions are costly to
+# compile.
 _LAZY = {
+    "HELPER_IDS": ("helpers", "HELPER_IDS"),
+    "HELPER_NAMES": ("helpers", "HELPER_NAMES"),
+    "helper_id": ("helpers", "helper_id"),
+    "helper_name": ("helpers", "helper_name"),
     "constructors": ("constructors", None),
     "assemble": ("asm", "assemble"),
     "detect_dialect": ("asm", "detect_dialect"),
@@ -50,6 +54,7 @@ if TYPE_CHECKING:
     from .asm import assemble, detect_dialect
     from .constructors import call_helper, exit, ld_imm64, ld_map_fd, mov32_imm, mov64_imm, mov64_reg
     from .disasm import Resolver, disassemble, format_kernel, format_llvm
+    from .helpers import HELPER_IDS, HELPER_NAMES, helper_id, helper_name
 
 
 __getattr__ = lazy_attributes(__name__, _LAZY)

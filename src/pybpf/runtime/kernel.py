@@ -22,11 +22,9 @@ from ..kernel import (
     PermissionDenied,
     VerifierError,
     btf_load,
-    ensure_bpffs,
     map_create,
     map_freeze,
     map_update,
-    obj_pin,
     possible_cpus,
     prog_load,
     prog_load_with_log,
@@ -172,6 +170,8 @@ class _Loader:
         path = ""
         if spec.pinning == PinType.BY_NAME:
             if self.pin_path is None and not self._bpffs_checked:
+                from ..kernel import ensure_bpffs  # only pinned maps need bpffs
+
                 ensure_bpffs()  # the default pin path: mount bpffs there if nobody has
                 self._bpffs_checked = True
             from .pinning import pin_location, reuse_pinned  # only pinned maps need it
@@ -370,6 +370,10 @@ class _Loader:
                 map_update(m.fd, index.to_bytes(spec.key_size or 4, "little"), fd.to_bytes(4, "little"))
 
     def pin_new(self) -> None:
+        if not self._to_pin:
+            return
+        from ..kernel import obj_pin
+
         for m, path in self._to_pin:
             obj_pin(m.fd, path)
 

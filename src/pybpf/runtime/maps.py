@@ -32,8 +32,6 @@ from ..kernel import (
     map_lookup,
     map_lookup_and_delete,
     map_update,
-    obj_get,
-    obj_pin,
     possible_cpus,
 )
 from ..kernel.syscall import Cmd, bpf
@@ -116,6 +114,8 @@ class Map(MapBase):
     @classmethod
     def from_pin(cls, path: str | os.PathLike[str], *, btf: BTF | None = None) -> Map:
         """Open the map pinned at ``path`` (keys/values decoded through the BTF it was created with)."""
+        from ..kernel import obj_get  # pins are bpffs objects: off the load path
+
         return cls.from_fd(obj_get(path), btf=btf)
 
     def ring_buffer(self, *, type: str | None = None, decoder: Decoder | None = None) -> RingBuffer:
@@ -134,6 +134,8 @@ class Map(MapBase):
 
     def pin(self, path: str | os.PathLike[str]) -> None:
         """Pin the map in bpffs so it outlives this process."""
+        from ..kernel import obj_pin
+
         obj_pin(self.fd, path)
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from pybpf._typing import TYPE_CHECKING
 
 from ..enums import AttachType, ProgramType
 from ..errors import NotSupported
-from ..kernel import FD, obj_pin, prog_test_run
+from ..kernel import FD, prog_test_run
 from .model import ProgramBase
 
 if TYPE_CHECKING:
@@ -121,6 +121,8 @@ class Program(ProgramBase):
 
     def pin(self, path: str | os.PathLike[str]) -> None:
         """Pin the program in bpffs so it outlives this process."""
+        from ..kernel import obj_pin  # pins are bpffs objects: off the load path
+
         obj_pin(self.fd, path)
 
     def close(self) -> None:
