@@ -90,19 +90,22 @@ def test_damaged_index_of_the_right_size_is_rejected_or_harmless(
     assert again._offsets == reference._offsets
 
 
-def test_strings_are_found_in_place_with_a_prefix() -> None:
+def test_strings_are_found_in_place_with_a_prefix_or_a_flavour() -> None:
     u32 = Int(0, "u32", 4, IntEncoding.NONE, 0, 32)
     btf = build(
         [
             u32,
-            Struct(0, "task___a", 4, (Member("x", 1, 0),)),
+            Struct(0, "task___a", 4, (Member("x___y", 1, 0),)),
             Struct(0, "task___b", 4, (Member("y", 1, 0),)),
+            Struct(0, "___lead", 4, (Member("z", 1, 0),)),
             Typedef(0, "task", 1),
         ]
     )
     assert sorted(btf.strings_with_prefix("task___")) == ["task___a", "task___b"]
     assert btf.strings_with_prefix("nothing") == []
     assert btf.strings_unique()
+    assert sorted(btf.flavoured_strings()) == ["___lead", "task___a", "task___b", "x___y"]
+    assert build([u32]).flavoured_strings() == []
 
 
 def test_flavoured_strings_are_kept_by_the_index_and_match_a_full_split(
@@ -122,17 +125,3 @@ def test_flavoured_strings_are_kept_by_the_index_and_match_a_full_split(
     index_file.write_bytes(bytes(raw))
     damaged = cached_open(vmlinux_bytes)
     assert sorted(damaged.flavoured_strings()) == expected
-
-
-def test_flavoured_strings_of_a_small_blob() -> None:
-    u32 = Int(0, "u32", 4, IntEncoding.NONE, 0, 32)
-    btf = build(
-        [
-            u32,
-            Struct(0, "task___a", 4, (Member("x___y", 1, 0),)),
-            Struct(0, "___lead", 4, (Member("y", 1, 0),)),
-            Typedef(0, "task", 1),
-        ]
-    )
-    assert sorted(btf.flavoured_strings()) == ["___lead", "task___a", "x___y"]
-    assert build([u32]).flavoured_strings() == []
