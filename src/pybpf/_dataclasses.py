@@ -146,7 +146,7 @@ def _check_order(table: dict[str, Field]) -> None:
     for spec in table.values():
         if not spec.init:
             continue
-        if spec.default is not MISSING or spec.default_factory is not MISSING:
+        if spec.has_default():
             seen_default = spec.name
         elif seen_default:
             raise TypeError(f"non-default argument {spec.name!r} follows default argument {seen_default!r}")

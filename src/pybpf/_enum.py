@@ -10,12 +10,11 @@ values) give the same classes, genuine :class:`enum.IntEnum` / :class:`enum.IntF
 :class:`enum.Enum` subclasses whose metaclass is :class:`enum.EnumType`, built the way CPython
 builds its own start-up enums (``http.HTTPStatus``, ``re.RegexFlag``): through the standard
 library's ``_simple_enum``.  For integer enums the members are then added in one plain loop;
-for the others ``_simple_enum`` makes them.  Either way each member
-ends up a plain class attribute, as a class statement leaves it.  Those are private parts of
-:mod:`enum`, so this path is taken only on the CPython versions it was compared against member by
-member (``tests/test_enum.py`` checks it against the class statement); elsewhere the classes go
-through the class statement's own machinery.  Type checkers see the :mod:`enum` classes
-themselves.
+for the others ``_simple_enum`` makes them.  Either way each member ends up a plain class
+attribute, as a class statement leaves it.  Those are private parts of :mod:`enum`, so this path
+is taken only on the CPython versions it was compared against member by member
+(``tests/test_enum.py`` checks it against the class statement); elsewhere the classes go through
+the class statement's own machinery.  Type checkers see the :mod:`enum` classes themselves.
 """
 
 from __future__ import annotations
@@ -107,10 +106,10 @@ if TYPE_CHECKING:
 else:
 
     class _Builder(type):
-        """Metaclass of the two bases: a subclass statement returns the built enum class."""
+        """Metaclass of the three bases: a subclass statement returns the built enum class."""
 
         def __new__(mcls, name, bases, namespace, **kwargs):
-            if "_kind_" in namespace:  # KernelIntEnum and KernelIntFlag themselves
+            if "_kind_" in namespace:  # the bases themselves
                 return super().__new__(mcls, name, bases, namespace, **kwargs)
             if len(bases) != 1 or type(bases[0]) is not _Builder or kwargs:
                 raise TypeError(f"{name}: {bases[0].__name__} takes no other bases or class keywords")

@@ -7,10 +7,9 @@ function is linked with its subprograms.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
-
-from pybpf._typing import TYPE_CHECKING
 
 from ..btf import BTF
 from ..btf.ext import BTFExt
@@ -33,9 +32,6 @@ from .linker import ExtIndex, link
 from .reader import ElfFile, SectionType, read_elf
 from .sections import STRUCT_OPS_SECTIONS, match_section
 
-if TYPE_CHECKING:
-    from mmap import mmap
-
 TEXT = ".text"
 #: Largest global-data section accepted: far above what the kernel allows for one array value.
 MAX_GLOBAL_DATA = 1 << 26
@@ -53,8 +49,6 @@ def read_object(path: str | os.PathLike[str]) -> ObjectSpec:
             size = os.fstat(fd).st_size
             if size < MAP_THRESHOLD:
                 return parse_object(os.read(fd, size + 1), path=str(path))
-            import mmap
-
             mapped = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
         finally:
             os.close(fd)
@@ -67,7 +61,7 @@ def read_object(path: str | os.PathLike[str]) -> ObjectSpec:
 
 
 def parse_object(
-    data: bytes | mmap, *, path: str | None = None, unknown_sections: str = "error"
+    data: bytes | mmap.mmap, *, path: str | None = None, unknown_sections: str = "error"
 ) -> ObjectSpec:
     """Parse a BPF ELF object.
 
