@@ -8,7 +8,10 @@ exactly how many events were sent and how many the kernel dropped.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import struct
+from collections.abc import Iterator
 from functools import cache
 
 from pybpf import kernel
@@ -173,6 +176,18 @@ def load_xdp(insns: bytes) -> kernel.FD:
 
 def run(prog_fd: kernel.FD, times: int) -> None:
     kernel.prog_test_run(prog_fd, PACKET, repeat=times)
+
+
+@contextlib.contextmanager
+def on_one_cpu() -> Iterator[int]:
+    """Keep this thread on one CPU: test runs write to that CPU's perf ring and no other."""
+    saved = os.sched_getaffinity(0)
+    cpu = min(saved)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield cpu
+    finally:
+        os.sched_setaffinity(0, saved)
 
 
 def decode_event(data: bytes) -> tuple[int, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from events_testlib import EVENT, MAGIC, decode_event, load_xdp, perf_output_producer, run, state
+from events_testlib import EVENT, MAGIC, decode_event, load_xdp, on_one_cpu, perf_output_producer, run, state
 
 from pybpf import kernel
 from pybpf.events import EventsError, PerfBuffer
@@ -26,10 +26,12 @@ def test_every_sample_is_received_with_its_raw_payload(producer: kernel.FD, perf
 def test_samples_received_plus_samples_refused_equal_samples_sent(
     producer: kernel.FD, perf_map: kernel.FD, state_map: kernel.FD
 ) -> None:
-    with PerfBuffer(perf_map, pages=1) as reader:
+    # The kernel reports the loss in the ring that lost samples, with the next record it writes
+    # there: both runs must write to the same CPU's ring.
+    with PerfBuffer(perf_map, pages=1) as reader, on_one_cpu():
         run(producer, 2000)  # one page holds far fewer
         received = reader.consume()
-        run(producer, 1)  # the kernel reports the loss with the next record it can write
+        run(producer, 1)
         received += reader.consume()
     sent, refused = state(state_map)
     assert refused > 0
