@@ -7,11 +7,10 @@ place that says leaving a ``with`` block closes.  ``__enter__`` returns ``Self``
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from types import TracebackType
     from typing import Self
 
 

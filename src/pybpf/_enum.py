@@ -1,143 +1,359 @@
-"""Enums for kernel constants (and pybpf's own), built at a fraction of what a class statement costs.
+"""Enums for kernel constants (and pybpf's own), without importing :mod:`enum`.
 
 A load touches some four hundred kernel constants (program, map and attach types, bpf commands,
-opcode fields, BTF kinds, flags).  ``class X(enum.IntEnum)`` runs ``EnumType``'s general
-machinery for every member: some 80k instructions a member on CPython 3.11-3.13, which made
-building enums the largest single cost of a cold ``pybpf.load`` (18% of its instructions).
+opcode fields, BTF kinds, flags).  Making them :class:`enum.IntEnum` classes costs a short-lived
+process twice: importing :mod:`enum` drags in :mod:`functools` and :mod:`collections` (about 4 ms
+of a 40 ms ``python -c 'import pybpf; pybpf.load(obj)'``), and ``EnumType`` then spends some 80k
+instructions on every member.
 
-``class X(KernelIntEnum)``, ``class X(KernelIntFlag)`` and ``class X(ConstantEnum)`` (string
-values) give the same classes, genuine :class:`enum.IntEnum` / :class:`enum.IntFlag` /
-:class:`enum.Enum` subclasses whose metaclass is :class:`enum.EnumType`, built the way CPython
-builds its own start-up enums (``http.HTTPStatus``, ``re.RegexFlag``): through the standard
-library's ``_simple_enum``.  For integer enums the members are then added in one plain loop;
-for the others ``_simple_enum`` makes them.  Either way each member ends up a plain class
-attribute, as a class statement leaves it.  Those are private parts of :mod:`enum`, so this path
-is taken only on the CPython versions it was compared against member by member
-(``tests/test_enum.py`` checks it against the class statement); elsewhere the classes go through
-the class statement's own machinery.  Type checkers see the :mod:`enum` classes themselves.
+``class X(KernelIntEnum)``, ``class X(KernelIntFlag)`` and ``class X(ConstantEnum)`` (for other
+values, such as strings) make classes with the enum API instead: members are instances of the
+class (``int`` subclasses for the first two) with ``name`` and ``value``; the class looks members
+up by value (``X(3)``) and by name (``X["A"]``), iterates them in definition order without their
+aliases, has ``__members__``, and refuses to reassign them.  ``repr``, ``str``, ``format``,
+hashing, pickling and copying follow :class:`enum.IntEnum` / :class:`enum.IntFlag` /
+:class:`enum.Enum` of CPython 3.11-3.13, including flag composites (``<F.A|C: 9>``, unknown bits
+kept, ``~`` within the defined bits) and the 3.12 rule that ``value in X`` asks whether some
+member has that value.  ``tests/test_enum.py`` compares every pybpf enum, and randomly made ones,
+with the class a plain ``enum`` class statement makes.
+
+What differs: the classes are not subclasses of :class:`enum.Enum` (``isinstance(x, enum.Enum)``
+is false; test ``isinstance(x, KernelIntEnum)`` or ``int``), there is no functional API or
+``auto()``, and ``dir()`` lists less.  Type checkers see the :mod:`enum` classes themselves.
 """
 
 from __future__ import annotations
 
-import enum
-import sys
-
 TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
-#: CPython versions whose ``enum`` internals the fast path was compared against.
-FAST_VERSIONS = frozenset({(3, 11), (3, 12), (3, 13)})
-FAST = (
-    sys.implementation.name == "cpython"
-    and sys.version_info[:2] in FAST_VERSIONS
-    and hasattr(enum, "_simple_enum")
-)
-
-
-def _is_member(name: str, value: object) -> bool:
-    """What ``EnumType`` would make a member: a public name bound to a non-descriptor value."""
-    if name.startswith("_"):
-        return False
-    return not (hasattr(value, "__get__") or hasattr(value, "__set__") or hasattr(value, "__delete__"))
-
-
-def build_standard(base: type[enum.Enum], name: str, namespace: dict[str, object]) -> type:
-    """The class that ``class name(base)`` with this body makes, through ``EnumType`` itself."""
-    bases = (base,)
-    prepared = enum.EnumType.__prepare__(name, bases)
-    for key, value in namespace.items():
-        prepared[key] = value
-    return enum.EnumType(name, bases, prepared)
-
-
-def build_fast(base: type[enum.Enum], name: str, namespace: dict[str, object]) -> type:
-    """The same class as :func:`build_standard`, without ``EnumType``'s per-member work."""
-    body: dict[str, object] = {}
-    members: list[tuple[str, int]] = []
-    plain = (int, str) if base is enum.Enum else (int,)
-    for key, value in namespace.items():
-        if type(value) in plain and key[0] != "_" and key not in ("name", "value"):
-            members.append((key, value))  # type: ignore[arg-type]
-        elif _is_member(key, value):
-            return build_standard(base, name, namespace)  # not the plain case this path covers
-        else:
-            body[key] = value
-    simple = enum._simple_enum(base)  # type: ignore[attr-defined]
-    if base is enum.IntEnum:
-        cls = simple(type(name, (), body))
-        _add_int_members(cls, members)
-    else:
-        cls = simple(type(name, (), {**body, **dict(members)}))
-    cls.__qualname__ = namespace.get("__qualname__", name)
-    cls.__doc__ = namespace.get("__doc__")  # ``_simple_enum`` writes a stock one where none is given
-    # Plain attributes, as a class statement leaves them (``_simple_enum`` may leave properties
-    # that look the member up on every access), set last: setting an attribute on a class voids
-    # the interpreter's attribute cache for it.
-    put = type.__setattr__
-    for key, member in cls._member_map_.items():
-        put(cls, key, member)
-    return cls
-
-
-def _add_int_members(cls: type, members: list[tuple[str, int]]) -> None:
-    """Members of a fresh integer enum class in definition order; a repeated value is an alias."""
-    names: list[str] = cls._member_names_  # type: ignore[attr-defined]
-    by_name: dict[str, Any] = cls._member_map_  # type: ignore[attr-defined]
-    by_value: dict[int, Any] = cls._value2member_map_  # type: ignore[attr-defined]
-    new = int.__new__
-    for key, value in members:
-        member: Any = by_value.get(value)
-        if member is None:
-            member = new(cls, value)
-            member._value_ = value
-            member._name_ = key
-            member.__objclass__ = cls
-            member._sort_order_ = len(names)
-            names.append(key)
-            by_value[value] = member
-        by_name[key] = member
-
 
 if TYPE_CHECKING:
     from enum import Enum as ConstantEnum
     from enum import IntEnum as KernelIntEnum
     from enum import IntFlag as KernelIntFlag
 else:
+    _mappingproxy = type(type.__dict__)
+    _RESERVED = frozenset({"name", "value", "mro"})
 
-    class _Builder(type):
-        """Metaclass of the three bases: a subclass statement returns the built enum class."""
+    def _is_descriptor(value):
+        kind = type(value)
+        return hasattr(kind, "__get__") or hasattr(kind, "__set__") or hasattr(kind, "__delete__")
+
+    class _EnumType(type):
+        """Metaclass of pybpf's enum classes: makes the members and looks them up."""
 
         def __new__(mcls, name, bases, namespace, **kwargs):
             if "_kind_" in namespace:  # the bases themselves
                 return super().__new__(mcls, name, bases, namespace, **kwargs)
-            if len(bases) != 1 or type(bases[0]) is not _Builder or kwargs:
+            if len(bases) != 1 or "_kind_" not in vars(bases[0]) or kwargs:
+                if len(bases) == 1 and isinstance(bases[0], _EnumType) and not kwargs:
+                    raise TypeError(f"{name}: cannot extend enum {bases[0].__name__!r}")
                 raise TypeError(f"{name}: {bases[0].__name__} takes no other bases or class keywords")
-            build = build_fast if FAST else build_standard
-            return build(bases[0]._kind_, name, dict(namespace))
+            kind = bases[0]._kind_
+            plain = str if kind == "const" else int
+            body = {}
+            members = {}
+            for key, value in namespace.items():
+                if key[0] == "_":
+                    body[key] = value
+                elif type(value) is plain:  # nearly every member
+                    members[key] = value
+                elif _is_descriptor(value):
+                    body[key] = value
+                elif kind == "const":
+                    members[key] = value
+                elif isinstance(value, int):
+                    members[key] = int(value)
+                else:
+                    raise TypeError(f"{name}.{key}: integer enum members take int values, not {value!r}")
+            if not _RESERVED.isdisjoint(members):
+                raise TypeError(f"{name}: {sorted(_RESERVED & members.keys())} reserved, cannot name members")
+            names = body["_member_names_"] = []
+            by_name = body["_member_map_"] = {}
+            by_value = body["_value2member_map_"] = {}
+            cls = super().__new__(mcls, name, bases, body)
+            put = type.__setattr__
+            if kind == "const":
+                for key, value in members.items():
+                    member = by_value.get(value)
+                    if member is None:
+                        member = object.__new__(cls)
+                        member._value_ = value
+                        member._name_ = key
+                        names.append(key)
+                        by_value[value] = member
+                    by_name[key] = member
+                    put(cls, key, member)
+                return cls
+            new = int.__new__
+            if kind == "int":
+                for key, value in members.items():
+                    member = by_value.get(value)
+                    if member is None:
+                        member = by_value[value] = new(cls, value)
+                        member._value_ = value
+                        member._name_ = key
+                        names.append(key)
+                    by_name[key] = member
+                    put(cls, key, member)
+            else:
+                flag_mask = singles = 0
+                for key, value in members.items():
+                    member = by_value.get(value)
+                    single = value > 0 and value & (value - 1) == 0
+                    if member is None:
+                        member = by_value[value] = new(cls, value)
+                        member._value_ = value
+                        member._name_ = key
+                        member._sort_order_ = len(names)
+                        if single:
+                            names.append(key)
+                    flag_mask |= value
+                    if single:
+                        singles |= value
+                    by_name[key] = member
+                    put(cls, key, member)
+                put(cls, "_flag_mask_", flag_mask)
+                put(cls, "_singles_mask_", singles)
+                put(cls, "_all_bits_", 2 ** flag_mask.bit_length() - 1)
+                canonical = [by_name[key]._value_ for key in names]
+                put(cls, "_by_definition_", canonical != sorted(canonical))
+            return cls
 
-    class KernelIntEnum(metaclass=_Builder):
-        """Base of pybpf's integer constant enums; subclasses are :class:`enum.IntEnum` classes."""
+        def __call__(cls, value, *extra):
+            if extra:
+                raise TypeError(f"{cls.__name__}() takes one value (pybpf enums have no functional API)")
+            if type(value) is cls:
+                return value
+            try:
+                return cls._value2member_map_[value]
+            except (KeyError, TypeError):
+                pass
+            if not cls._member_map_:
+                raise TypeError(f"{cls!r} has no members defined")
+            found = cls._missing_(value)
+            if found is None:
+                raise ValueError(f"{value!r} is not a valid {cls.__qualname__}")
+            if not isinstance(found, cls):
+                raise TypeError(
+                    f"error in {cls.__name__}._missing_: returned {found!r} instead of None or a valid member"
+                )
+            return found
 
-        _kind_ = enum.IntEnum
+        def __getitem__(cls, name):
+            return cls._member_map_[name]
 
-    class KernelIntFlag(metaclass=_Builder):
-        """Base of pybpf's flag enums; subclasses are :class:`enum.IntFlag` classes."""
+        def __iter__(cls):
+            by_name = cls._member_map_
+            return (by_name[name] for name in cls._member_names_)
 
-        _kind_ = enum.IntFlag
+        def __reversed__(cls):
+            by_name = cls._member_map_
+            return (by_name[name] for name in reversed(cls._member_names_))
 
-    class ConstantEnum(metaclass=_Builder):
-        """Base of pybpf's other constant enums (string values); subclasses are :class:`enum.Enum`."""
+        def __len__(cls):
+            return len(cls._member_names_)
 
-        _kind_ = enum.Enum
+        def __bool__(cls):
+            return True
+
+        def __contains__(cls, value):
+            if isinstance(value, cls):
+                return True
+            try:
+                return value in cls._value2member_map_
+            except TypeError:
+                return False
+
+        @property
+        def __members__(cls):
+            """Every member by name, aliases included, in definition order."""
+            return _mappingproxy(cls._member_map_)
+
+        def __repr__(cls):
+            return f"<{'flag' if cls._kind_ == 'flag' else 'enum'} {cls.__name__!r}>"
+
+        def __setattr__(cls, name, value):
+            if name in cls.__dict__.get("_member_map_", ()):
+                raise AttributeError(f"cannot reassign member {name!r}")
+            super().__setattr__(name, value)
+
+        def __delattr__(cls, name):
+            if name in cls.__dict__.get("_member_map_", ()):
+                raise AttributeError(f"{cls.__name__!r} cannot delete member {name!r}.")
+            super().__delattr__(name)
+
+        def __dir__(cls):
+            own = [
+                key for key in type.__dir__(cls) if not (key[0] == "_" and key[-1] == "_" and key[:2] != "__")
+            ]
+            return sorted({*own, "__members__", *cls._member_map_})
+
+    class _Member:
+        """What every member has, whatever its value type."""
+
+        __slots__ = ()
+
+        @property
+        def name(self):
+            """The member's name (``None`` for a flag composite no member names)."""
+            return self._name_
+
+        @property
+        def value(self):
+            return self._value_
+
+        def __reduce_ex__(self, protocol):
+            return type(self), (self._value_,)
+
+        def __copy__(self):
+            return self
+
+        def __deepcopy__(self, memo):
+            return self
+
+        @classmethod
+        def _missing_(cls, value):
+            """Called with a value no member has; returns a member, or ``None`` to refuse it."""
+            return None
+
+    class KernelIntEnum(_Member, int, metaclass=_EnumType):
+        """Base of pybpf's integer constant enums: members are ``int``\\ s, as :class:`enum.IntEnum`'s are."""
+
+        _kind_ = "int"
+
+        def __repr__(self):
+            return f"<{type(self).__name__}.{self._name_}: {int.__repr__(self)}>"
+
+        __str__ = int.__repr__
+        __format__ = int.__format__
+
+    class KernelIntFlag(_Member, int, metaclass=_EnumType):
+        """Base of pybpf's flag enums: members combine with ``|``, ``&``, ``^`` and ``~``, as
+        :class:`enum.IntFlag`'s do, and bits no member names are kept."""
+
+        _kind_ = "flag"
+
+        def __repr__(self):
+            if self._name_ is None:
+                return f"<{type(self).__name__}: {int.__repr__(self)}>"
+            return f"<{type(self).__name__}.{self._name_}: {int.__repr__(self)}>"
+
+        __str__ = int.__repr__
+        __format__ = int.__format__
+
+        @classmethod
+        def _iter_member_(cls, value):
+            """The members whose bits are in ``value`` (in bit order, or in definition order when
+            the single-bit members were not defined in increasing order)."""
+            by_value = cls._value2member_map_
+            found = []
+            bits = value & cls._flag_mask_
+            while bits:
+                low = bits & -bits
+                found.append(by_value.get(low))
+                bits ^= low
+            if cls._by_definition_:
+                found.sort(key=lambda member: member._sort_order_)
+            return found
+
+        @classmethod
+        def _missing_(cls, value):
+            """A composite of the members in ``value``, named ``A|B``, with unknown bits kept."""
+            if not isinstance(value, int):
+                return None
+            flag_mask = cls._flag_mask_
+            singles = cls._singles_mask_
+            all_bits = cls._all_bits_
+            if (not ~all_bits <= value <= all_bits or value & (all_bits ^ flag_mask)) and value < 0:
+                value = max(all_bits + 1, 2 ** value.bit_length()) + value
+            negative = None
+            if value < 0:
+                negative = value
+                value = all_bits + 1 + value
+            member_value = value & singles
+            aliases = value & ~singles
+            composite = int.__new__(cls, value)
+            composite._value_ = value
+            composite._name_ = None
+            if member_value or aliases:
+                members = cls._iter_member_(member_value)
+                combined = 0
+                for member in members:
+                    combined |= member._value_
+                if aliases:
+                    value = member_value | aliases
+                    for member in cls._member_map_.values():
+                        if (
+                            member not in members
+                            and member._value_
+                            and member._value_ & value == member._value_
+                        ):
+                            members.append(member)
+                            combined |= member._value_
+                unknown = value ^ combined
+                if combined:
+                    composite._name_ = "|".join(member._name_ for member in members)
+                    if unknown:
+                        composite._name_ += f"|{unknown!r}"
+            composite = cls._value2member_map_.setdefault(value, composite)
+            if negative is not None:
+                cls._value2member_map_[negative] = composite
+            return composite
+
+        def __or__(self, other):
+            if not isinstance(other, int):
+                return NotImplemented
+            return type(self)(self._value_ | other)
+
+        def __and__(self, other):
+            if not isinstance(other, int):
+                return NotImplemented
+            return type(self)(self._value_ & other)
+
+        def __xor__(self, other):
+            if not isinstance(other, int):
+                return NotImplemented
+            return type(self)(self._value_ ^ other)
+
+        __ror__ = __or__
+        __rand__ = __and__
+        __rxor__ = __xor__
+
+        def __invert__(self):
+            return type(self)(~self._value_)
+
+        def __contains__(self, other):
+            if not isinstance(other, type(self)):
+                raise TypeError(
+                    f"unsupported operand type(s) for 'in': {type(other).__qualname__!r} and {type(self).__qualname__!r}"
+                )
+            return other._value_ & self._value_ == other._value_
+
+        def __iter__(self):
+            return iter(type(self)._iter_member_(self._value_))
+
+        def __len__(self):
+            return self._value_.bit_count()
+
+        def __bool__(self):
+            return self._value_ != 0
+
+    class ConstantEnum(_Member, metaclass=_EnumType):
+        """Base of pybpf's other constant enums (string values), members as :class:`enum.Enum`'s."""
+
+        _kind_ = "const"
+
+        def __repr__(self):
+            return f"<{type(self).__name__}.{self._name_}: {self._value_!r}>"
+
+        def __str__(self):
+            return f"{type(self).__name__}.{self._name_}"
+
+        def __format__(self, spec):
+            return format(str(self), spec)
+
+        def __hash__(self):
+            return hash(self._name_)
 
 
-__all__ = [
-    "FAST",
-    "FAST_VERSIONS",
-    "ConstantEnum",
-    "KernelIntEnum",
-    "KernelIntFlag",
-    "build_fast",
-    "build_standard",
-]
+__all__ = ["ConstantEnum", "KernelIntEnum", "KernelIntFlag"]

@@ -14,9 +14,16 @@ from pathlib import Path
 import pytest
 
 #: Modules a load must not import: slow to import (typing pulls in re; dataclasses pulls in
-#: inspect, ast and dis) or only for other paths (pathlib, hashlib, threading, importlib).
+#: inspect, ast and dis; enum and functools pull in collections) or only for other paths
+#: (pathlib, hashlib, threading, importlib).
 NOT_ON_THE_LOAD_PATH = (
     "typing",
+    "enum",  # pybpf._enum makes the constants' classes
+    "functools",  # pybpf._lazy has cache and cached_property
+    "collections",  # the abstract bases come from _collections_abc (pybpf._typing)
+    "collections.abc",
+    "array",  # BTF offsets are packed words
+    "operator",  # records use _operator.attrgetter
     "re",
     "dataclasses",
     "inspect",

@@ -8,7 +8,6 @@ That matters because ``.BTF.ext`` line info and the ELF's relocations refer to t
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
 
 from pybpf._typing import TYPE_CHECKING
 
@@ -39,6 +38,8 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from .spec import BTF
 
 

@@ -10,7 +10,6 @@ lines, access strings) live in the ``.BTF`` string table, so parsing needs the m
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 
 from pybpf._dataclasses import dataclass, field, set_field
 from pybpf._typing import TYPE_CHECKING, TypeVar
@@ -19,6 +18,8 @@ from .._enum import KernelIntEnum
 from .errors import BTFError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .spec import BTF
 
 SECTION = ".BTF.ext"

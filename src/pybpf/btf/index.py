@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 import struct
 import sys
-from array import array
 
 from pybpf._typing import TYPE_CHECKING
 
@@ -139,19 +138,19 @@ def _store(path: str, data_len: int, btf: BTF) -> None:
     count = len(offsets)
     # One sort of plain ints (name offset, then index) instead of tuples: ~4x faster.
     keys = sorted([name * count + i for i, name in enumerate(name_offs)])
-    names = array("I", [k // count for k in keys])
-    which = array("I", [k % count for k in keys])
+    names = [k // count for k in keys]
+    which = [k % count for k in keys]
     flags = _UNIQUE_STRINGS if btf.strings_unique() else 0
-    flavoured = array("I", btf.flavoured_string_offsets())
+    flavoured = btf.flavoured_string_offsets()
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{os.path.splitext(path)[0]}.tmp{os.getpid()}"
         with open(tmp, "wb") as f:
             f.write(_HEAD.pack(_MAGIC, data_len, count, flags, len(flavoured)))
             f.write(offsets.tobytes())
-            f.write(names.tobytes())
-            f.write(which.tobytes())
-            f.write(flavoured.tobytes())
+            f.write(struct.pack(f"={count}I", *names))
+            f.write(struct.pack(f"={count}I", *which))
+            f.write(struct.pack(f"={len(flavoured)}I", *flavoured))
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home only costs speed

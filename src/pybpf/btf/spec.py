@@ -21,19 +21,18 @@ from __future__ import annotations
 import os
 import struct
 import sys
-from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
 
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from mmap import mmap
     from typing import ClassVar, TypeAlias
 
-    #: Where each record starts (or its name offset), by index: an array when scanned, a
-    #: ``memoryview`` cast to ``"I"`` over the index cache file when loaded from it.
-    Offsets: TypeAlias = array[int] | memoryview[int]
+    #: Where each record starts (or its name offset), by index: a ``memoryview`` cast to
+    #: ``"I"``, over packed words when scanned or over the index cache file when loaded from it.
+    Offsets: TypeAlias = memoryview[int]
     #: A BTF blob held in place: the bytes given, or a read-only mapping of a kernel file.
     Blob: TypeAlias = bytes | mmap
 
@@ -784,10 +783,14 @@ def _linkage(value: int) -> Linkage | int:
 
 def scan_types(
     types: memoryview, order: str, start_id: int, section_start: int
-) -> tuple[array[int], array[int]]:
-    """Offsets and name offsets of every record in a type section: one pass, nothing decoded."""
-    offsets = array("I")
-    name_offs = array("I")
+) -> tuple[Offsets, Offsets]:
+    """Offsets and name offsets of every record in a type section: one pass, nothing decoded.
+
+    They are gathered in lists and kept as packed 32-bit words (what :mod:`array` would hold,
+    without importing it on the load path): vmlinux has some 130k records.
+    """
+    offsets: list[int] = []
+    name_offs: list[int] = []
     add_off = offsets.append
     add_name = name_offs.append
     header = struct.Struct(order + "II").unpack_from
@@ -822,7 +825,11 @@ def scan_types(
             section=SECTION,
             offset=section_start + offsets[-1],
         )
-    return offsets, name_offs
+    return _words(offsets), _words(name_offs)
+
+
+def _words(values: list[int]) -> Offsets:
+    return memoryview(struct.pack(f"={len(values)}I", *values)).cast("I")
 
 
 __all__ = ["BTF", "HEADER_SIZE", "KERNEL_BTF_DIR", "Header", "TypeNotFound", "read_blob", "scan_types"]

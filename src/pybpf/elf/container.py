@@ -14,7 +14,6 @@ Every message is prefixed with ``where`` (a path, or empty for in-memory objects
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
 
 from pybpf._dataclasses import dataclass, set_field
 
@@ -23,6 +22,7 @@ from ..errors import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from mmap import mmap
 
     #: A whole file: read into memory, or mapped (read in place, sliced into bytes).

@@ -9,15 +9,18 @@ knows where the callee is placed.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
 
 from pybpf._dataclasses import dataclass, field, set_field
+from pybpf._typing import TYPE_CHECKING
 
 from ..errors import ELFError
 from ..isa.instruction import Instruction, decode
 from ..spec import ExternKind, ExternSpec, Relocation, RelocationKind
 from .btfmaps import PlacedMap
 from .reader import SHN_LORESERVE, ElfFile, Reloc, RelocType, Section, SymbolType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CALL = 0x85
 LDDW = 0x18

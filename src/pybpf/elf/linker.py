@@ -9,11 +9,11 @@ placed function follow it to its new position.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
 
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
 from pybpf._dataclasses import dataclass, field
@@ -71,7 +71,9 @@ def link(entry: Function, starts: dict[tuple[int, int], Function], ext: ExtIndex
                     out.relocations[new_slot] = Relocation(RelocationKind.FUNC_ADDR, callee.name)
                 else:
                     if insn.opcode != CALL:
-                        raise ELFError(f"{fn.name}: call target on a non-call", section=fn.section.name, offset=slot * 8)
+                        raise ELFError(
+                            f"{fn.name}: call target on a non-call", section=fn.section.name, offset=slot * 8
+                        )
                     insn = insn.replace(imm=relative)
                     out.relocations[new_slot] = Relocation(RelocationKind.SUBPROGRAM, callee.name)
             elif ref is not None:
@@ -134,7 +136,13 @@ def _carry_ext(fn: Function, base: int, ext: ExtIndex, out: Linked) -> None:
     for li in ext.records("line", name, lo, hi):
         out.line_info.append(
             LineInfo(
-                slot_of("line_info", li.insn_off), li.file_name_off, li.line_off, li.line_num, li.column, li.file_name, li.line
+                slot_of("line_info", li.insn_off),
+                li.file_name_off,
+                li.line_off,
+                li.line_num,
+                li.column,
+                li.file_name,
+                li.line,
             )
         )
     for r in ext.records("core", name, lo, hi):

@@ -8,7 +8,7 @@ The table itself is :func:`pybpf.symbols.kernel_symbols`.
 
 from __future__ import annotations
 
-from functools import cache
+from pybpf._lazy import cache
 
 from ..errors import ParseError
 from ..symbols.kallsyms import KernelSymbols, kernel_symbols

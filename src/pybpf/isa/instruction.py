@@ -11,9 +11,9 @@ Constructors accept either signedness and normalise, so ``Instruction(0xb4, imm=
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator
 
 from pybpf._dataclasses import dataclass
+from pybpf._typing import TYPE_CHECKING
 
 from ..errors import InvalidInstruction
 from .opcodes import (
@@ -31,6 +31,9 @@ from .opcodes import (
     Source,
 )
 from .validate import reserved_field_error
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 _SLOT = struct.Struct("<BBhi")
 

@@ -7,9 +7,13 @@ that memory alive for the duration of the call and gives a stable address.
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Sequence
+
+from pybpf._typing import TYPE_CHECKING
 
 from .fd import FD, fd_number
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 CharBuffer = ctypes.Array[ctypes.c_char]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-from functools import cache
 
+from pybpf._lazy import cache
 from pybpf._typing import TYPE_CHECKING
 
 from .errors import KernelError, NotSupportedByKernel

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-from collections.abc import Callable
 
 from pybpf._dataclasses import dataclass
+from pybpf._typing import TYPE_CHECKING
 from pybpf.errors import Error, NotSupported
 
 # The kernel's internal "operation not supported" (include/linux/errno.h); it leaks to userspace
@@ -87,7 +87,10 @@ _INSN_LINE = r"^(\d+): \([0-9a-f]{2}\)"
 _INSN_MENTION = r"\binsn (?:idx )?(\d+)"
 _STATS_LINE = r"^(processed \d+ insns|verification time|stack depth|mark_precise)"
 
-SourceLookup = Callable[[int], "str | None"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    SourceLookup = Callable[[int], "str | None"]
 
 
 class VerifierError(KernelError):

@@ -7,8 +7,8 @@ the enum values it was built with (``enum bpf_map_type`` ...), which tells the t
 from __future__ import annotations
 
 import errno as _errno
-from functools import cache
 
+from pybpf._lazy import cache
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

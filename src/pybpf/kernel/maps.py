@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-from collections.abc import Iterator, Sequence
-from functools import cache
 
 from pybpf._dataclasses import dataclass
+from pybpf._lazy import cache
+from pybpf._typing import TYPE_CHECKING
 
 from .._enum import KernelIntFlag
 from ..enums import MapFlags
@@ -21,6 +21,9 @@ from ._buffers import in_buffer, join_items, obj_name, out_buffer
 from .errors import KernelError
 from .fd import FD, fd_number
 from .syscall import Cmd, bpf
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
 
 
 class UpdateFlags(KernelIntFlag):

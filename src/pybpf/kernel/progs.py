@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import errno as _errno
-from collections.abc import Sequence
 
 from pybpf._dataclasses import dataclass
+from pybpf._typing import TYPE_CHECKING
 
 from .._enum import KernelIntFlag
 from . import attrs
@@ -19,6 +19,9 @@ from ._buffers import CharBuffer, c_string, fd_array, in_buffer, obj_name, out_b
 from .errors import KernelError, VerifierError, error_for
 from .fd import FD, fd_number
 from .syscall import Cmd, bpf
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 FdLike = FD | int
 

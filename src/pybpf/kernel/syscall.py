@@ -9,9 +9,9 @@ from __future__ import annotations
 import ctypes
 import errno as _errno
 import os
-from collections.abc import Callable
 
 from .._enum import KernelIntEnum
+from .._typing import TYPE_CHECKING
 from .errors import error_for
 
 
@@ -87,7 +87,11 @@ SYS_BPF = {
 _EAGAIN_RETRY = frozenset({Cmd.PROG_LOAD, Cmd.BTF_LOAD})
 _MAX_RETRIES = 5
 
-Backend = Callable[[int, "ctypes.Array[ctypes.c_char] | ctypes.Structure", int], tuple[int, int]]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    #: What :func:`set_backend` takes: (command, attr, size) -> (result, errno).
+    Backend = Callable[[int, "ctypes.Array[ctypes.c_char] | ctypes.Structure", int], tuple[int, int]]
 
 
 def _syscall_number() -> int:
@@ -167,4 +171,4 @@ def bpf(
         raise error_for(Cmd(cmd).kernel_name, err, detail=detail, feature=feature)
 
 
-__all__ = ["PROG_RUN", "SYS_BPF", "Backend", "Cmd", "bpf", "set_backend"]
+__all__ = ["PROG_RUN", "SYS_BPF", "Cmd", "bpf", "set_backend"]

@@ -11,10 +11,10 @@ place so ``.BTF.ext`` records and map type ids stay valid.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping
-from functools import cache
 
 from pybpf import _dataclasses as dataclasses
+from pybpf._lazy import cache
+from pybpf._typing import TYPE_CHECKING
 
 from .._enum import ConstantEnum
 from ..btf import (
@@ -44,6 +44,9 @@ from ..btf.spec import BTF_MAGIC, HEADER_SIZE
 from ..btf.types import AnyType
 from ..errors import Error
 from ..spec import SectionLayout
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 KSYMS_SECTION = ".ksyms"
 

@@ -10,11 +10,11 @@ import ctypes
 import errno as _errno
 import os
 import struct
-from collections.abc import Iterator
 
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 from ..btf import BTF

@@ -9,12 +9,12 @@ key and value bytes.  Nothing here imports the kernel package, so the VM can use
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, MutableMapping
-from functools import cached_property
 
-from pybpf._typing import TYPE_CHECKING, Generic, TypeVar
+from pybpf._lazy import cached_property
+from pybpf._typing import TYPE_CHECKING, Generic, MutableMapping, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 from .._closing import Closing

@@ -10,11 +10,11 @@ from __future__ import annotations
 import bisect
 import os
 import struct
-from collections.abc import Callable
 
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 from ..btf import BTF, Kind

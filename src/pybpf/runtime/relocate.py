@@ -8,14 +8,17 @@ the pseudo source register tells the verifier how to read them (map fd, map valu
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping
-from functools import cache
 
 from pybpf._dataclasses import dataclass, set_field
+from pybpf._lazy import cache
+from pybpf._typing import TYPE_CHECKING
 
 from ..btf import BTF, Func, Kind, Var, Void
 from ..spec import ExternKind, ExternSpec, ProgramSpec, Relocation, RelocationKind
 from .errors import ExternError, LoadError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 # Pseudo source registers of ``lddw`` and ``call`` (uapi linux/bpf.h).
 PSEUDO_MAP_FD = 1

@@ -7,11 +7,10 @@ what nearly every map without BTF uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from ..btf.codec import Codec

@@ -7,15 +7,15 @@ before the verifier sees it (dead-code elimination on them then works).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
-
-from pybpf._typing import TYPE_CHECKING
+from pybpf._typing import TYPE_CHECKING, MutableMapping
 
 from ..errors import Error
 from .codec import GlobalValueError, Value, decode_value, encode_value
 from .maps import MapOrigin, MapSpec, Variable
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ..btf import BTF
 
 
@@ -57,9 +57,7 @@ class GlobalData(MutableMapping[str, Value]):
             return self._variables()[name]
         except KeyError:
             known = ", ".join(sorted(self._variables())) or "none"
-            raise UnknownVariable(
-                f"no variable {name!r} in .{self._family} (known: {known})"
-            ) from None
+            raise UnknownVariable(f"no variable {name!r} in .{self._family} (known: {known})") from None
 
     def __getitem__(self, name: str) -> Value:
         map_name, var = self.variable(name)

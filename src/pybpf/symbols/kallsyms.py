@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import bisect
 import os
-from functools import cache
 
 from pybpf._dataclasses import dataclass
+from pybpf._lazy import cache
 from pybpf.errors import ParseError
 
 KALLSYMS = "/proc/kallsyms"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cache
 from pathlib import Path
+
+from pybpf._lazy import cache
 
 _DEFINE = re.compile(r"^#define\s+__NR_(\w+)\s+(\d+)\s*$", re.MULTILINE)
 _HEADERS = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import _thread  # threading.Lock is this; importing threading itself costs a load ~1 ms
 import weakref
-from collections.abc import Sequence
 
 from pybpf._dataclasses import dataclass, set_field
 from pybpf._typing import TYPE_CHECKING
@@ -21,6 +20,8 @@ from ..types import Kind
 from .names import essential_name
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..spec import BTF
 
 

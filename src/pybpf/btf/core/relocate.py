@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from pybpf._dataclasses import dataclass, field, replace, set_field
 from pybpf._typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +20,8 @@ _MEMORY_CLASSES = (InsnClass.LDX, InsnClass.ST, InsnClass.STX)
 CandidateCache = dict[int, list[Candidate]]
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from ...isa import Instruction
     from ..spec import BTF
 
@@ -132,13 +132,13 @@ def _access_of(record: CoreRecord, btf: BTF) -> str:
 
 
 def _targets(target_btf: BTF | Sequence[BTF] | None) -> list[BTF]:
-    if target_btf is None:
-        from ..spec import BTF as _BTF
+    from ..spec import BTF as _BTF
 
+    if target_btf is None:
         return [_BTF.vmlinux()]
-    if isinstance(target_btf, Sequence):
-        return list(target_btf)
-    return [target_btf]
+    if isinstance(target_btf, _BTF):
+        return [target_btf]
+    return list(target_btf)
 
 
 def compute(
