@@ -42,8 +42,8 @@ def median_time(run: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-#: What the loader needs from the standard library (ctypes for bpf(), mmap, struct, enum, ...).
-STDLIB_FLOOR = "import ctypes, enum, struct, mmap, os, errno, functools, collections, array, bisect, weakref"
+#: What the loader needs from the standard library (ctypes for bpf(), mmap, struct, ...).
+STDLIB_FLOOR = "import ctypes, struct, mmap, os, errno, bisect, weakref"
 
 
 def python_floor(runs: int) -> tuple[float, float]:

@@ -37,6 +37,8 @@ NOT_ON_THE_LOAD_PATH = (
     "pybpf.inspect",
     "pybpf.attach",
     "pybpf.btf.codec",  # maps build their codecs on first use
+    "pybpf.runtime.values",
+    "pybpf.spec.codec",  # global variables are decoded when first read
     "fcntl",  # os.dup and os.set_inheritable do what FD needs
     "pybpf.elf.structops",  # only objects with struct_ops sections
     "pybpf.kernel.config",  # __kconfig externs, kprobe kernel versions, refusals

@@ -36,7 +36,6 @@ from ..kernel import (
 )
 from ..kernel.syscall import Cmd, bpf
 from .model import ARRAY_TYPES, KEYLESS_TYPES, PERCPU_TYPES, MapBase, PerCPU
-from .values import int_layout
 
 if TYPE_CHECKING:
     from ..events import PerfBuffer, RingBuffer
@@ -214,6 +213,8 @@ class Map(MapBase):
 
     def items(self) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
         """Every (key, value), decoded; uses batch lookups and bulk integer decoding."""
+        from .values import int_layout
+
         klay, vlay = int_layout(self._key), None if self.percpu else int_layout(self._value)
         if self._batch_ok and klay is not None and vlay is not None:
             try:

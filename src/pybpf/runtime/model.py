@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 from .._closing import Closing
 from ..enums import AttachType, MapFlags, MapType, ProgramType
 from ..errors import Error
-from .values import AnyCodec, MapValueError, codec_of, lpm_key, record_decoder
 
 if TYPE_CHECKING:
     from ..btf import BTF
     from ..events.reader import Decoder
     from ..kernel import FD
     from ..spec import ObjectSpec
+    from .values import AnyCodec
 
 #: Map types whose lookups hold one slot per possible CPU.
 PERCPU_TYPES = frozenset(
@@ -66,6 +66,8 @@ def encode_percpu(codec: AnyCodec, value: Any, value_size: int, ncpus: int, map_
     """The bytes of a per-CPU update: a list gives each CPU its own value, anything else all of them."""
     if isinstance(value, list | tuple):
         if len(value) != ncpus:
+            from .values import MapValueError
+
             raise MapValueError(f"{map_name}: {len(value)} per-CPU values for {ncpus} CPUs")
         parts = [codec.encode(v) for v in value]
     else:
@@ -181,17 +183,23 @@ class MapBase(Closing, MutableMapping["Any", "Any"]):
         return sum(1 for _ in self._raw_keys())
 
     # ---------------------------------------------------------------- encoding
-    # Codecs are built on first use: loading an object need not pay for the codec machinery.
+    # Codecs (and the module that makes them) come on first use: a load need not pay for them.
     @cached_property
     def _key(self) -> AnyCodec:
+        from .values import codec_of
+
         return codec_of(self.btf, self._key_type_id, self.key_size, "key")
 
     @cached_property
     def _value(self) -> AnyCodec:
+        from .values import codec_of
+
         return codec_of(self.btf, self._value_type_id, self.value_size, "value")
 
     def encode_key(self, key: Any) -> bytes:
         if self.type is MapType.LPM_TRIE:
+            from .values import lpm_key
+
             raw = lpm_key(key, self.key_size)
             if raw is not None:
                 return raw
@@ -296,6 +304,8 @@ class MapBase(Closing, MutableMapping["Any", "Any"]):
     def _record_decoder(self, type: str | None, decoder: Decoder | None) -> Decoder | None:
         """``type="struct event"`` means: decode each record through this map's BTF."""
         if type is not None:
+            from .values import record_decoder
+
             return record_decoder(self.btf, type, f"map {self.name!r}")
         return decoder
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from pybpf._typing import TYPE_CHECKING, MutableMapping
 
 from ..errors import Error
-from .codec import GlobalValueError, Value, decode_value, encode_value
 from .maps import MapOrigin, MapSpec, Variable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ..btf import BTF
+    from .codec import Value
 
 
 class UnknownVariable(Error, KeyError):
@@ -37,7 +37,7 @@ def section_family(section: str) -> str | None:
     return None
 
 
-class GlobalData(MutableMapping[str, Value]):
+class GlobalData(MutableMapping[str, "Value"]):
     """A dict-like view of one family of global-data sections of an :class:`ObjectSpec`."""
 
     def __init__(self, maps: dict[str, MapSpec], btf: BTF | None, family: str) -> None:
@@ -64,10 +64,14 @@ class GlobalData(MutableMapping[str, Value]):
         raw = _data_of(self._maps[map_name])[var.offset : var.offset + var.size]
         if self._btf is None or not var.type_id:
             return raw
+        from .codec import decode_value  # the codec machinery comes with the first variable read
+
         return decode_value(self._btf, var.type_id, raw, name=name)
 
     def __setitem__(self, name: str, value: Value) -> None:
         map_name, var = self.variable(name)
+        from .codec import GlobalValueError, encode_value
+
         if self._btf is None or not var.type_id:
             if not isinstance(value, bytes | bytearray) or len(value) != var.size:
                 raise GlobalValueError(f"{name}: without BTF only {var.size} raw bytes can be assigned")
