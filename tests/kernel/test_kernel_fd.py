@@ -100,6 +100,46 @@ def test_negative_fd_is_rejected() -> None:
         FD(-1)
 
 
+def test_dropping_an_fd_closes_it_at_once_and_a_cycle_at_collection(devnull: int) -> None:
+    FD(devnull)  # no reference left: closed before the next line, without a collection
+    with pytest.raises(OSError):
+        os.fstat(devnull)
+    again = os.open(os.devnull, os.O_RDONLY)
+    holder: list[object] = [FD(again)]
+    holder.append(holder)  # a reference cycle: only the collector can drop it
+    del holder
+    gc.collect()
+    with pytest.raises(OSError):
+        os.fstat(again)
+
+
+def test_a_refused_fd_leaves_nothing_for_finalisation(monkeypatch: pytest.MonkeyPatch) -> None:
+    unraisable: list[object] = []
+    monkeypatch.setattr("sys.unraisablehook", unraisable.append)
+    with pytest.raises(ValueError):
+        FD(-5)
+    gc.collect()
+    assert unraisable == []
+
+
+def test_the_number_is_given_up_before_it_is_closed(devnull: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever runs while the number is being closed (a signal handler, another thread) finds the
+    FD already closed, so nothing can close the same number twice."""
+    seen: list[tuple[int, bool]] = []
+    owned = FD(devnull)
+
+    def close_raw(raw: int) -> None:
+        seen.append((raw, owned.closed))
+        owned.close()  # a second close from inside the first does nothing
+        with pytest.raises(ClosedFD):
+            owned.detach()
+
+    monkeypatch.setattr(FD, "_close_raw", staticmethod(close_raw))
+    owned.close()
+    owned.close()
+    assert seen == [(devnull, True)]
+
+
 @pytest.mark.kernel
 def test_creating_and_closing_a_thousand_maps_and_programs_leaks_no_fd(bpf_ok: None) -> None:
     gc.collect()

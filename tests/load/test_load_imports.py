@@ -24,6 +24,8 @@ NOT_ON_THE_LOAD_PATH = (
     "collections.abc",
     "array",  # BTF offsets are packed words
     "operator",  # records use _operator.attrgetter
+    "weakref",  # FD closes in __del__; the CO-RE name index lives on its BTF
+    "bisect",  # a C extension: pybpf._sorted searches in Python
     "re",
     "dataclasses",
     "inspect",

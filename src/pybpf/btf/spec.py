@@ -21,14 +21,16 @@ from __future__ import annotations
 import os
 import struct
 import sys
-from bisect import bisect_left
 
+from pybpf._sorted import bisect_left
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from mmap import mmap
-    from typing import ClassVar, TypeAlias
+    from typing import ClassVar, TypeAlias, TypeVar
+
+    _D = TypeVar("_D")
 
     #: Where each record starts (or its name offset), by index: a ``memoryview`` cast to
     #: ``"I"``, over packed words when scanned or over the index cache file when loaded from it.
@@ -210,6 +212,7 @@ class BTF:
         self._name_offs_bytes: bytes | None = None  # made on the first lookup by name
         self._cache: dict[int, AnyType] = {}
         self._str_cache: dict[int, str] = {}
+        self._derived: dict[str, object] = {}
         self._u32 = struct.Struct(self._order + "I")
         self._i32 = struct.Struct(self._order + "i")
         self._hdr = struct.Struct(self._order + "III")
@@ -245,6 +248,17 @@ class BTF:
         if cls._vmlinux is None:
             cls._vmlinux = cls.from_file(path)
         return cls._vmlinux
+
+    def derived(self, key: str, make: Callable[[BTF], _D]) -> _D:
+        """What another module derives from this BTF (the CO-RE name index, ...), made by
+        ``make(self)`` on first request for ``key`` and kept as long as this BTF.
+
+        Concurrent first requests may both make one; one of them is kept and returned to both.
+        """
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived.setdefault(key, make(self))
+        return found  # type: ignore[return-value]  # each key has one maker
 
     def _check_strings(self) -> None:
         blob, s0, end = self._blob, self._str_start, self._str_end

@@ -8,9 +8,8 @@ knows where the callee is placed.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 from pybpf._dataclasses import dataclass, field, set_field
+from pybpf._sorted import bisect_left
 from pybpf._typing import TYPE_CHECKING
 
 from ..errors import ELFError

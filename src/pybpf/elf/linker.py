@@ -8,8 +8,7 @@ placed function follow it to its new position.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
+from pybpf._sorted import bisect_left
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

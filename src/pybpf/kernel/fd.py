@@ -3,12 +3,17 @@
 A BPF object lives as long as some fd (or pin, or attachment) refers to it, so leaking fds leaks
 kernel memory and keeps programs attached.  Every fd pybpf creates is wrapped in one :class:`FD`
 that closes it exactly once: explicitly, through ``with``, or at garbage collection as a backstop.
+
+"Exactly once" matters because fd numbers are reused: a second ``close`` of a number could close
+someone else's file.  The number sits in a one-element list that ``close`` and ``detach`` empty
+with ``list.pop``, a single operation no other thread can interleave with, so only one of them
+ever gets it.  (``weakref.finalize`` would give the same guarantee, at the price of importing
+:mod:`weakref` and making a finalizer per fd; at process exit the kernel closes what is left.)
 """
 
 from __future__ import annotations
 
 import os
-import weakref
 
 from pybpf._closing import Closing
 from pybpf.errors import Error
@@ -43,19 +48,23 @@ def _claim(raw: int) -> int:
 class FD(Closing):
     """One owned file descriptor: ``int(fd)`` for the number, ``close()`` is idempotent."""
 
-    __slots__ = ("__weakref__", "_finalizer", "_raw", "kind")
+    __slots__ = ("__weakref__", "_owned", "_raw", "kind")
+
+    #: Kept on the class: at interpreter shutdown module globals may already be gone.
+    _close_raw = staticmethod(_close_quietly)
 
     def __init__(self, raw: int, kind: str = "") -> None:
+        self._owned: list[int] = []
         if raw < 0:
             raise ValueError(f"invalid file descriptor {raw}")
         self._raw = _claim(raw)
         self.kind = kind
-        self._finalizer = weakref.finalize(self, _close_quietly, self._raw)
+        self._owned.append(self._raw)
 
     @property
     def raw(self) -> int:
         """The fd number; raises :class:`ClosedFD` once closed."""
-        if not self._finalizer.alive:
+        if not self._owned:
             raise ClosedFD(f"{self.kind or 'fd'} is closed")
         return self._raw
 
@@ -67,17 +76,27 @@ class FD(Closing):
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        return not self._owned
 
     def close(self) -> None:
         """Close the fd; later calls do nothing."""
-        self._finalizer()
+        try:
+            raw = self._owned.pop()
+        except IndexError:
+            return
+        self._close_raw(raw)
 
     def detach(self) -> int:
         """Give up ownership and return the raw fd (the caller must close it)."""
-        raw = self.raw
-        self._finalizer.detach()
-        return raw
+        try:
+            return self._owned.pop()
+        except IndexError:
+            raise ClosedFD(f"{self.kind or 'fd'} is closed") from None
+
+    def __del__(self) -> None:
+        owned = getattr(self, "_owned", None)  # None when __init__ failed before setting it
+        if owned:
+            self.close()
 
     def dup(self) -> FD:
         """A second owned fd referring to the same kernel object."""

@@ -7,10 +7,10 @@ instruction for verifier errors.
 
 from __future__ import annotations
 
-import bisect
 import os
 import struct
 
+from pybpf._sorted import bisect_right
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def source_lookup(prog: ProgramSpec) -> Callable[[int], str | None]:
     starts = [li.insn for li in infos]
 
     def lookup(index: int) -> str | None:
-        at = bisect.bisect_right(starts, index) - 1
+        at = bisect_right(starts, index) - 1
         if at < 0:
             return None
         li = infos[at]

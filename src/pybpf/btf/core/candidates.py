@@ -11,7 +11,7 @@ the same target shares them.
 from __future__ import annotations
 
 import _thread  # threading.Lock is this; importing threading itself costs a load ~1 ms
-import weakref
+from _weakref import ref as _weak  # weakref.ref itself, without the weakref module's Python half
 
 from pybpf._dataclasses import dataclass, set_field
 from pybpf._typing import TYPE_CHECKING
@@ -46,7 +46,7 @@ class NameIndex:
     """Memoised candidate lookups on one target BTF."""
 
     def __init__(self, btf: BTF) -> None:
-        self._btf = weakref.ref(btf)
+        self._btf = _weak(btf)  # the index lives on the BTF (BTF.derived): no reference cycle
         self._ids: dict[tuple[str, Kind], tuple[int, ...]] = {}
         self._lock = _thread.allocate_lock()
 
@@ -70,18 +70,9 @@ class NameIndex:
         return result
 
 
-_INDEXES: weakref.WeakKeyDictionary[BTF, NameIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = _thread.allocate_lock()
-
-
 def name_index(btf: BTF) -> NameIndex:
     """The shared candidate index of ``btf`` (created on first use, dropped with the BTF)."""
-    with _INDEXES_LOCK:
-        index = _INDEXES.get(btf)
-        if index is None:
-            index = NameIndex(btf)
-            _INDEXES[btf] = index
-        return index
+    return btf.derived("core.name_index", NameIndex)
 
 
 def _flavoured_names(btf: BTF, essential: str) -> set[str]:
