@@ -70,6 +70,11 @@ else:
             names = body["_member_names_"] = []
             by_name = body["_member_map_"] = {}
             by_value = body["_value2member_map_"] = {}
+            if kind != "const":
+                # Integer members carry nothing but their value: names live in the class.
+                body["__slots__"] = ()
+                name_of = body["_name_of_"] = {}
+                order_of = body["_order_of_"] = {}
             cls = super().__new__(mcls, name, bases, body)
             put = type.__setattr__
             if kind == "const":
@@ -90,8 +95,7 @@ else:
                     member = by_value.get(value)
                     if member is None:
                         member = by_value[value] = new(cls, value)
-                        member._value_ = value
-                        member._name_ = key
+                        name_of[value] = key
                         names.append(key)
                     by_name[key] = member
                     put(cls, key, member)
@@ -102,9 +106,8 @@ else:
                     single = value > 0 and value & (value - 1) == 0
                     if member is None:
                         member = by_value[value] = new(cls, value)
-                        member._value_ = value
-                        member._name_ = key
-                        member._sort_order_ = len(names)
+                        name_of[value] = key
+                        order_of[value] = len(names)
                         if single:
                             names.append(key)
                     flag_mask |= value
@@ -115,7 +118,7 @@ else:
                 put(cls, "_flag_mask_", flag_mask)
                 put(cls, "_singles_mask_", singles)
                 put(cls, "_all_bits_", 2 ** flag_mask.bit_length() - 1)
-                canonical = [by_name[key]._value_ for key in names]
+                canonical = [int(by_name[key]) for key in names]
                 put(cls, "_by_definition_", canonical != sorted(canonical))
             return cls
 
@@ -220,6 +223,15 @@ else:
         """Base of pybpf's integer constant enums: members are ``int``\\ s, as :class:`enum.IntEnum`'s are."""
 
         _kind_ = "int"
+        __slots__ = ()
+
+        @property
+        def _value_(self):
+            return int(self)
+
+        @property
+        def _name_(self):
+            return type(self)._name_of_[self]
 
         def __repr__(self):
             return f"<{type(self).__name__}.{self._name_}: {int.__repr__(self)}>"
@@ -232,6 +244,22 @@ else:
         :class:`enum.IntFlag`'s do, and bits no member names are kept."""
 
         _kind_ = "flag"
+        __slots__ = ()
+
+        @property
+        def _value_(self):
+            return int(self)
+
+        @property
+        def _name_(self):
+            return type(self)._name_of_[self]
+
+        @property
+        def _sort_order_(self):
+            order = type(self)._order_of_.get(self)
+            if order is None:  # a composite: as the standard library's have none
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute '_sort_order_'")
+            return order
 
         def __repr__(self):
             if self._name_ is None:
@@ -273,8 +301,7 @@ else:
             member_value = value & singles
             aliases = value & ~singles
             composite = int.__new__(cls, value)
-            composite._value_ = value
-            composite._name_ = None
+            name = None
             if member_value or aliases:
                 members = cls._iter_member_(member_value)
                 combined = 0
@@ -292,10 +319,11 @@ else:
                             combined |= member._value_
                 unknown = value ^ combined
                 if combined:
-                    composite._name_ = "|".join(member._name_ for member in members)
+                    name = "|".join(member._name_ for member in members)
                     if unknown:
-                        composite._name_ += f"|{unknown!r}"
+                        name += f"|{unknown!r}"
             composite = cls._value2member_map_.setdefault(value, composite)
+            cls._name_of_.setdefault(value, name)
             if negative is not None:
                 cls._value2member_map_[negative] = composite
             return composite
