@@ -372,33 +372,43 @@ def _process(
         )
     explicit_hash = "__hash__" in namespace and not (namespace["__hash__"] is None and "__eq__" in namespace)
     all_names = tuple(table)
+    shown: list[str] = []
+    compared: list[str] = []
+    initialised: list[str] = []
+    for spec in table.values():
+        if spec.repr:
+            shown.append(spec.name)
+        if spec.compare:
+            compared.append(spec.name)
+        if spec.init:
+            initialised.append(spec.name)
     methods: dict[str, object] = {FIELDS: table, FROZEN: frozen, "__pybpf_names__": all_names}
     if "__dataclass_fields__" not in namespace:
         methods["__dataclass_fields__"] = _STDLIB_FIELDS
-
-    def define(name: str, value: object) -> None:
-        if name not in namespace:
-            methods[name] = value
-
+    # What the class body defines itself is kept: these only fill the gaps.
+    wanted: dict[str, object] = {}
     if init and "__init__" not in namespace:
-        define("__init__", _make_init(table, frozen, getattr(cls, "__post_init__", None)))
-        define("__signature__", _SIGNATURE)
+        wanted["__init__"] = _make_init(table, frozen, getattr(cls, "__post_init__", None))
+        wanted["__signature__"] = _SIGNATURE
     if repr_:
-        methods["__pybpf_repr__"] = tuple(spec.name for spec in table.values() if spec.repr)
-        define("__repr__", _record_repr)
+        methods["__pybpf_repr__"] = tuple(shown)
+        wanted["__repr__"] = _record_repr
     if eq:
-        methods["__pybpf_key__"] = _tuple_of(tuple(spec.name for spec in table.values() if spec.compare))
-        define("__eq__", _record_eq)
+        methods["__pybpf_key__"] = _tuple_of(tuple(compared))
+        wanted["__eq__"] = _record_eq
         if not explicit_hash:
             methods["__hash__"] = _record_hash if frozen else None
     if frozen:
         methods["__setattr__"] = _frozen_setattr
         methods["__delattr__"] = _frozen_delattr
         if slots:
-            define("__getstate__", _record_getstate)
-            define("__setstate__", _record_setstate)
+            wanted["__getstate__"] = _record_getstate
+            wanted["__setstate__"] = _record_setstate
     if match_args:
-        define("__match_args__", tuple(spec.name for spec in table.values() if spec.init))
+        wanted["__match_args__"] = tuple(initialised)
+    for name, value in wanted.items():
+        if name not in namespace:
+            methods[name] = value
     if slots and "__slots__" not in namespace:
         return _with_slots(cls, tuple(name for name in all_names if name not in inherited_slots), methods)
     for name, value in methods.items():
