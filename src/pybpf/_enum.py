@@ -219,40 +219,37 @@ else:
             """Called with a value no member has; returns a member, or ``None`` to refuse it."""
             return None
 
-    class KernelIntEnum(_Member, int, metaclass=_EnumType):
+    class _IntMember(_Member, int):
+        """Integer members carry nothing but their value: the class keeps their names."""
+
+        __slots__ = ()
+
+        @property
+        def _value_(self):
+            return int(self)
+
+        @property
+        def _name_(self):
+            return type(self)._name_of_[self]
+
+        __str__ = int.__repr__
+        __format__ = int.__format__
+
+    class KernelIntEnum(_IntMember, metaclass=_EnumType):
         """Base of pybpf's integer constant enums: members are ``int``\\ s, as :class:`enum.IntEnum`'s are."""
 
         _kind_ = "int"
         __slots__ = ()
 
-        @property
-        def _value_(self):
-            return int(self)
-
-        @property
-        def _name_(self):
-            return type(self)._name_of_[self]
-
         def __repr__(self):
             return f"<{type(self).__name__}.{self._name_}: {int.__repr__(self)}>"
 
-        __str__ = int.__repr__
-        __format__ = int.__format__
-
-    class KernelIntFlag(_Member, int, metaclass=_EnumType):
+    class KernelIntFlag(_IntMember, metaclass=_EnumType):
         """Base of pybpf's flag enums: members combine with ``|``, ``&``, ``^`` and ``~``, as
         :class:`enum.IntFlag`'s do, and bits no member names are kept."""
 
         _kind_ = "flag"
         __slots__ = ()
-
-        @property
-        def _value_(self):
-            return int(self)
-
-        @property
-        def _name_(self):
-            return type(self)._name_of_[self]
 
         @property
         def _sort_order_(self):
@@ -265,9 +262,6 @@ else:
             if self._name_ is None:
                 return f"<{type(self).__name__}: {int.__repr__(self)}>"
             return f"<{type(self).__name__}.{self._name_}: {int.__repr__(self)}>"
-
-        __str__ = int.__repr__
-        __format__ = int.__format__
 
         @classmethod
         def _iter_member_(cls, value):
