@@ -219,23 +219,15 @@ else:
             """Called with a value no member has; returns a member, or ``None`` to refuse it."""
             return None
 
-    class _IntMember(_Member, int):
-        """Integer members carry nothing but their value: the class keeps their names."""
+    # Integer members carry nothing but their value: the class keeps their names.  (Shared as
+    # functions rather than through one more base class, which every enum class's creation pays.)
+    def _int_value(self):
+        return int(self)
 
-        __slots__ = ()
+    def _int_name(self):
+        return type(self)._name_of_[self]
 
-        @property
-        def _value_(self):
-            return int(self)
-
-        @property
-        def _name_(self):
-            return type(self)._name_of_[self]
-
-        __str__ = int.__repr__
-        __format__ = int.__format__
-
-    class KernelIntEnum(_IntMember, metaclass=_EnumType):
+    class KernelIntEnum(_Member, int, metaclass=_EnumType):
         """Base of pybpf's integer constant enums: members are ``int``\\ s, as :class:`enum.IntEnum`'s are."""
 
         _kind_ = "int"
@@ -244,7 +236,7 @@ else:
         def __repr__(self):
             return f"<{type(self).__name__}.{self._name_}: {int.__repr__(self)}>"
 
-    class KernelIntFlag(_IntMember, metaclass=_EnumType):
+    class KernelIntFlag(_Member, int, metaclass=_EnumType):
         """Base of pybpf's flag enums: members combine with ``|``, ``&``, ``^`` and ``~``, as
         :class:`enum.IntFlag`'s do, and bits no member names are kept."""
 
@@ -359,6 +351,16 @@ else:
 
         def __bool__(self):
             return self._value_ != 0
+
+    for _base in (KernelIntEnum, KernelIntFlag):  # set before any enum class exists
+        for _key, _shared in (
+            ("_value_", property(_int_value)),
+            ("_name_", property(_int_name)),
+            ("__str__", int.__repr__),
+            ("__format__", int.__format__),
+        ):
+            type.__setattr__(_base, _key, _shared)
+    del _base, _key, _shared
 
     class ConstantEnum(_Member, metaclass=_EnumType):
         """Base of pybpf's other constant enums (string values), members as :class:`enum.Enum`'s."""
