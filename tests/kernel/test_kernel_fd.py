@@ -122,6 +122,24 @@ def test_a_refused_fd_leaves_nothing_for_finalisation(monkeypatch: pytest.Monkey
     assert unraisable == []
 
 
+def test_fds_still_owned_at_exit_are_finalised_quietly() -> None:
+    """Module globals are torn down at interpreter exit; FDs held in them must still close cleanly."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "import pybpf.kernel.fd as fd_module\n"
+        "from pybpf.kernel import FD\n"
+        "fd_module.HELD = FD(os.open(os.devnull, os.O_RDONLY))\n"
+        "FD.held = FD(os.open(os.devnull, os.O_RDONLY))\n"
+        "cycle = [FD(os.open(os.devnull, os.O_RDONLY))]\n"
+        "cycle.append(cycle)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_the_number_is_given_up_before_it_is_closed(devnull: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever runs while the number is being closed (a signal handler, another thread) finds the
     FD already closed, so nothing can close the same number twice."""

@@ -16,16 +16,22 @@ from __future__ import annotations
 import os
 
 from pybpf._closing import Closing
+from pybpf._typing import TYPE_CHECKING
 from pybpf.errors import Error
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class ClosedFD(Error):
     """An operation on an :class:`FD` that has already been closed."""
 
 
-def _close_quietly(raw: int) -> None:
+def _close_quietly(raw: int, close: Callable[[int], None] = os.close) -> None:
+    # ``close`` is bound now: an FD finalised at interpreter shutdown may outlive this module's
+    # globals.
     try:
-        os.close(raw)
+        close(raw)
     except OSError:
         pass
 
@@ -50,7 +56,7 @@ class FD(Closing):
 
     __slots__ = ("__weakref__", "_owned", "_raw", "kind")
 
-    #: Kept on the class: at interpreter shutdown module globals may already be gone.
+    #: Kept on the class for the same reason as ``close`` above.
     _close_raw = staticmethod(_close_quietly)
 
     def __init__(self, raw: int, kind: str = "") -> None:
