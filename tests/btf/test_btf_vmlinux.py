@@ -74,3 +74,18 @@ def test_corrupt_index_cache_is_ignored_and_rewritten(
     again = cached_open(vmlinux_bytes)
     assert again._offsets == reference._offsets
     assert index_file.stat().st_size > 100
+
+
+@pytest.mark.kernel
+def test_big_and_small_scans_index_the_same_records(vmlinux_bytes: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big type sections are scanned into arrays, small ones through lists: the words agree."""
+    from pybpf.btf import spec
+
+    with_arrays = BTF.from_bytes(vmlinux_bytes)
+    monkeypatch.setattr(spec, "ARRAY_SCAN_BYTES", 1 << 40)
+    with_lists = BTF.from_bytes(vmlinux_bytes)
+    assert with_arrays._offsets.format == with_lists._offsets.format == "I"
+    assert with_arrays._offsets.tobytes() == with_lists._offsets.tobytes()
+    assert with_arrays._name_offs is not None and with_lists._name_offs is not None
+    assert with_arrays._name_offs.tobytes() == with_lists._name_offs.tobytes()
+    assert with_arrays.find("task_struct", Kind.STRUCT) == with_lists.find("task_struct", Kind.STRUCT)

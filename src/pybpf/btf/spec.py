@@ -26,6 +26,7 @@ from pybpf._sorted import bisect_left
 from pybpf._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from array import array
     from collections.abc import Callable, Iterator
     from mmap import mmap
     from typing import ClassVar, TypeAlias, TypeVar
@@ -800,11 +801,18 @@ def scan_types(
 ) -> tuple[Offsets, Offsets]:
     """Offsets and name offsets of every record in a type section: one pass, nothing decoded.
 
-    They are gathered in lists and kept as packed 32-bit words (what :mod:`array` would hold,
-    without importing it on the load path): vmlinux has some 130k records.
+    Both are kept as 32-bit words.  A big section (vmlinux has some 130k records, scanned when
+    its index is not cached) gathers them in :mod:`array`\\ s; an object's few hundred go
+    through a list and one ``struct.pack``, which keeps :mod:`array` off the load path.
     """
-    offsets: list[int] = []
-    name_offs: list[int] = []
+    offsets: list[int] | array[int]
+    name_offs: list[int] | array[int]
+    if len(types) >= ARRAY_SCAN_BYTES:
+        from array import array
+
+        offsets, name_offs = array("I"), array("I")
+    else:
+        offsets, name_offs = [], []
     add_off = offsets.append
     add_name = name_offs.append
     header = struct.Struct(order + "II").unpack_from
@@ -842,8 +850,14 @@ def scan_types(
     return _words(offsets), _words(name_offs)
 
 
-def _words(values: list[int]) -> Offsets:
-    return memoryview(struct.pack(f"={len(values)}I", *values)).cast("I")
+#: From this size of type section on, :func:`scan_types` collects into arrays.
+ARRAY_SCAN_BYTES = 256 * 1024
+
+
+def _words(values: list[int] | array[int]) -> Offsets:
+    if isinstance(values, list):
+        return memoryview(struct.pack(f"={len(values)}I", *values)).cast("I")
+    return memoryview(values)
 
 
 __all__ = ["BTF", "HEADER_SIZE", "KERNEL_BTF_DIR", "Header", "TypeNotFound", "read_blob", "scan_types"]
