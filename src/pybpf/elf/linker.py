@@ -88,7 +88,12 @@ def link(entry: Function, starts: dict[tuple[int, int], Function], ext: ExtIndex
 
 
 class ExtIndex:
-    """``.BTF.ext`` records of each section sorted by offset, so a function's share is a slice."""
+    """``.BTF.ext`` records of each section sorted by offset, so a function's share is a slice.
+
+    Records in no function's range are never asked for, so they drop out, as libbpf skips them:
+    the static linker keeps the records of a ``__weak`` subprogram it replaced by another
+    object's, and those name instructions that are no longer there.
+    """
 
     def __init__(self, ext: BTFExt) -> None:
         self._groups: dict[tuple[str, str], tuple[list[int], list[Any]]] = {}
