@@ -74,7 +74,8 @@ else:
                 # Integer members carry nothing but their value: names live in the class.
                 body["__slots__"] = ()
                 name_of = body["_name_of_"] = {}
-                order_of = body["_order_of_"] = {}
+                if kind == "flag":
+                    order_of = body["_order_of_"] = {}  # definition index, for _iter_member_
             cls = super().__new__(mcls, name, bases, body)
             put = type.__setattr__
             if kind == "const":
