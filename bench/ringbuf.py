@@ -302,30 +302,26 @@ def main() -> int:
         print("C consumer      : skipped (no gcc)")
 
     # Live: producer in a thread, small ring, consumer racing it.
-    _reset(state)
     small = kernel.map_create(MapType.RINGBUF, 0, 0, 1 << 18, name="live")
     live_prog = kernel.prog_load(ProgramType.XDP, producer_insns(int(state), int(small)), "GPL")
-    with RingBuffer(small) as reader:
-        worker = threading.Thread(target=lambda: kernel.prog_test_run(live_prog, bytes(64), repeat=n))
-        start = time.perf_counter()
-        worker.start()
-        received = 0
-        while worker.is_alive():
-            received += reader.consume()
-        received += reader.consume()
-        took = time.perf_counter() - start
+
+    def live(consume) -> tuple[int, float]:
+        """Records received while ``n`` producer runs race ``consume(reader)``, and the time."""
+        _reset(state)
+        with RingBuffer(small) as reader:
+            worker = threading.Thread(target=lambda: kernel.prog_test_run(live_prog, bytes(64), repeat=n))
+            start = time.perf_counter()
+            worker.start()
+            received = 0
+            while worker.is_alive():
+                received += consume(reader)
+            received += consume(reader)
+            return received, time.perf_counter() - start
+
+    received, took = live(RingBuffer.consume)
     sent, refused = _state(state)
     print(f"live (256 KiB)  : sent {sent}, received {received}, lost {refused} in {took:.2f} s")
-    _reset(state)
-    with RingBuffer(small) as reader:
-        worker = threading.Thread(target=lambda: kernel.prog_test_run(live_prog, bytes(64), repeat=n))
-        start = time.perf_counter()
-        worker.start()
-        received = 0
-        while worker.is_alive():
-            received += reader.consume_batches(len)
-        received += reader.consume_batches(len)
-        took = time.perf_counter() - start
+    received, took = live(lambda reader: reader.consume_batches(len))
     sent, refused = _state(state)
     assert received + refused == sent, (received, refused, sent)
     print(f"live, batches   : sent {sent}, received {received}, lost {refused} in {took:.2f} s (consume_batches)")
