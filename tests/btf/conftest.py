@@ -50,3 +50,14 @@ def btf_ext_sections(bpf_objects: dict[str, Path]) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def vmlinux_bytes(vmlinux_btf_path: Path) -> bytes:
     return vmlinux_btf_path.read_bytes()
+
+
+@pytest.fixture
+def written_index(vmlinux_bytes: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The index cache file of vmlinux, freshly written into a private cache directory."""
+    from pybpf.btf.index import cache_dir, cached_open
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cached_open(vmlinux_bytes)
+    (index_file,) = cache_dir().glob("*.idx")
+    return index_file

@@ -72,20 +72,15 @@ def test_cached_index_gives_what_a_scan_gives(
     assert cached._unique_strings == scanned.strings_unique()
 
 
-def test_damaged_index_of_the_right_size_is_rejected_or_harmless(
-    vmlinux_bytes: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+def test_damaged_index_of_the_right_size_is_rejected_or_harmless(vmlinux_bytes: bytes, written_index: Path) -> None:
     reference = BTF.from_bytes(vmlinux_bytes)
-    cached_open(vmlinux_bytes)
-    (index_file,) = cache_dir().glob("*.idx")
-    raw = bytearray(index_file.read_bytes())
+    raw = bytearray(written_index.read_bytes())
     raw[-4 * 100 :] = b"\xff" * 400  # type indexes past the last type
-    index_file.write_bytes(bytes(raw))
+    written_index.write_bytes(bytes(raw))
     damaged = cached_open(vmlinux_bytes)
     assert all(i < len(damaged) for name in ("task_struct", "int") for i in damaged.find_ids(name))
     raw[_HEAD.size + 4 * (len(reference) - 2)] ^= 0x10  # the last record's offset
-    index_file.write_bytes(bytes(raw))
+    written_index.write_bytes(bytes(raw))
     again = cached_open(vmlinux_bytes)
     assert again._offsets == reference._offsets
 

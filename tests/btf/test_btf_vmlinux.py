@@ -63,17 +63,12 @@ def test_index_cache_is_written_then_reused_with_identical_results(
 
 
 @pytest.mark.kernel
-def test_corrupt_index_cache_is_ignored_and_rewritten(
-    vmlinux_bytes: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+def test_corrupt_index_cache_is_ignored_and_rewritten(vmlinux_bytes: bytes, written_index: Path) -> None:
     reference = BTF.from_bytes(vmlinux_bytes)
-    cached_open(vmlinux_bytes)
-    (index_file,) = cache_dir().glob("*.idx")
-    index_file.write_bytes(index_file.read_bytes()[:100])
+    written_index.write_bytes(written_index.read_bytes()[:100])
     again = cached_open(vmlinux_bytes)
     assert again._offsets == reference._offsets
-    assert index_file.stat().st_size > 100
+    assert written_index.stat().st_size > 100
 
 
 @pytest.mark.kernel
